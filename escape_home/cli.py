@@ -1,0 +1,151 @@
+"""The `escape-home` command: a thin layer over the package.
+
+Each subcommand lazily imports the module that does the work, so `escape-home --help`
+stays instant, and domain errors become one clear line on stderr with a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from escape_home.errors import EscapeHomeError
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from escape_home import modelbuild
+
+    return modelbuild.main(names=args.names, task_file=args.task, force=args.force)
+
+
+def _cmd_exercises(args: argparse.Namespace) -> int:
+    from escape_home.exercises import list_exercises
+
+    for spec in list_exercises():
+        print(f"{spec.id:<16} {spec.summary}")
+    return 0
+
+
+def _cmd_analyse(args: argparse.Namespace) -> int:
+    from escape_home import analyse
+
+    return analyse.main(args)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from escape_home.participant import run_app
+
+    return run_app(
+        source=args.source,
+        port=args.port,
+        open_browser=not args.no_browser,
+        model=args.model,
+        database=args.database,
+        host=args.host,
+    )
+
+
+def _cmd_instructor(args: argparse.Namespace) -> int:
+    from escape_home.instructor.cli import main as instructor_main
+
+    return instructor_main(args)
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from escape_home import bench
+
+    return bench.main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser for every subcommand."""
+    p = argparse.ArgumentParser(
+        prog="escape-home",
+        description="Home exercise companion for the ESCAPE-pain knee and hip "
+        "programme.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    m = sub.add_parser("models", help="build or install the pose model bundles")
+    m.add_argument(
+        "names",
+        nargs="*",
+        help="lite, full or heavy (default: all that can be built here)",
+    )
+    m.add_argument("--task", metavar="FILE", help="install an official .task file")
+    m.add_argument("--force", action="store_true", help="rebuild even if present")
+    m.set_defaults(func=_cmd_models)
+
+    e = sub.add_parser("exercises", help="list the exercise IDs")
+    e.set_defaults(func=_cmd_exercises)
+
+    a = sub.add_parser("analyse", help="count reps and check form in a video or track")
+    a.add_argument("source", help="a video file (any format OpenCV reads) or a "
+                   "landmark track (.csv)")
+    a.add_argument("--exercise", required=True, help="exercise ID (see `exercises`)")
+    a.add_argument("--model", default="full", choices=["lite", "full", "heavy"])
+    a.add_argument("--json", action="store_true", help="print one JSON object")
+    a.add_argument("--overlay", metavar="OUT.mp4", help="write an annotated video")
+    a.add_argument("--save-track", metavar="OUT.csv", help="write the landmark track")
+    a.add_argument(
+        "--test",
+        choices=["chair_stand_30s", "five_times_sts"],
+        help="score a standardised test instead of a set",
+    )
+    a.add_argument("--age", type=int, help="age in years, for test norms")
+    a.add_argument("--sex", choices=["female", "male"], help="sex, for test norms")
+    a.add_argument(
+        "--config", metavar="FILE", help="TOML file overriding exercise thresholds"
+    )
+    a.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    a.set_defaults(func=_cmd_analyse)
+
+    r = sub.add_parser("run", help="start the participant app")
+    r.add_argument(
+        "--source",
+        default="0",
+        help="camera index (default 0) or a video file played at its own speed",
+    )
+    r.add_argument("--port", type=int, default=5000)
+    r.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on; the default 127.0.0.1 lets only this computer in",
+    )
+    r.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    r.add_argument("--model", default="full", choices=["lite", "full", "heavy"])
+    r.add_argument("--database", help="SQLite file (default: your data folder)")
+    r.set_defaults(func=_cmd_run)
+
+    i = sub.add_parser("instructor", help="the instructor's review server")
+    try:
+        from escape_home.instructor.cli import add_arguments
+    except ImportError:  # pragma: no cover - during development only
+        pass
+    else:
+        add_arguments(i)
+    i.set_defaults(func=_cmd_instructor)
+
+    b = sub.add_parser("bench", help="run a benchmark and print its table")
+    b.add_argument("which", choices=["speed", "accuracy", "live", "load"])
+    b.add_argument("--out", help="also write the table (markdown) to this file")
+    b.set_defaults(func=_cmd_bench)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `escape-home` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except EscapeHomeError as exc:
+        print(f"escape-home: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("escape-home: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
