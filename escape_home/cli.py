@@ -81,8 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=_cmd_exercises)
 
     a = sub.add_parser("analyse", help="count reps and check form in a video or track")
-    a.add_argument("source", help="a video file (any format OpenCV reads) or a "
-                   "landmark track (.csv)")
+    a.add_argument(
+        "source",
+        help="a video file (any format OpenCV reads) or a landmark track (.csv)",
+    )
     a.add_argument("--exercise", required=True, help="exercise ID (see `exercises`)")
     a.add_argument("--model", default="full", choices=["lite", "full", "heavy"])
     a.add_argument("--json", action="store_true", help="print one JSON object")

@@ -171,6 +171,5 @@ class Pose:
     def visible(self, lm: Landmark, threshold: float = 0.5) -> bool:
         """True when the landmark is known and at least `threshold` visible."""
         return bool(
-            self.visibility[int(lm)] >= threshold
-            and not np.isnan(self.xy[int(lm), 0])
+            self.visibility[int(lm)] >= threshold and not np.isnan(self.xy[int(lm), 0])
         )
