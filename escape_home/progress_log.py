@@ -1,0 +1,418 @@
+"""The progress log: the one file a participant's app shares with an instructor.
+
+`parse` turns untrusted bytes into a checked dict; `validate` checks a dict already in
+memory; `build_progress_log` is what the participant app uses to export. The format is
+described in docs/progress-log.md and pinned by data/progress_log.schema.json. Every
+rejection is an `InvalidProgressLog` whose message names the offending field, e.g.
+``sessions[0].pain_after: 11 is above the maximum of 10``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from escape_home.errors import InvalidProgressLog
+
+FORMAT = "escape-home-progress-log"
+VERSION = 1
+MAX_BYTES = 5_000_000
+"""Default upload limit: a full 12-session log with every rep is well under 1 MB."""
+MAX_DEPTH = 12
+"""The deepest real path (root/sessions/session/sets/set/reps/rep/faults/fault) is 9."""
+EARLIEST = datetime(2020, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)
+"""Clock skew we tolerate on a participant's computer."""
+
+__all__ = [
+    "FORMAT",
+    "MAX_BYTES",
+    "VERSION",
+    "InvalidProgressLog",
+    "LogTooLarge",
+    "build_progress_log",
+    "dumps",
+    "new_id",
+    "parse",
+    "schema",
+    "validate",
+]
+
+
+class LogTooLarge(InvalidProgressLog):
+    """The upload is bigger than the size limit (HTTP 413 at the edge)."""
+
+
+def _fail(path: str, message: str) -> InvalidProgressLog:
+    where = path or "the log"
+    return InvalidProgressLog(f"{where}: {message}")
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """Return the JSON Schema (version 1) shipped in escape_home/data."""
+    text = (
+        resources.files("escape_home")
+        .joinpath("data/progress_log.schema.json")
+        .read_text("utf-8")
+    )
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """Replace local ``$ref``s by their targets (the schema has no cycles).
+
+    jsonschema resolves a reference on every visit, which was 40 % of the time spent
+    on a 12-session log; inlining once makes validation about twice as fast.
+    """
+    if isinstance(node, list):
+        return [_inline(n, defs) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _inline(v, defs) for k, v in node.items() if k not in ("$ref", "$defs")}
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        out = {**_inline(defs[ref.removeprefix("#/$defs/")], defs), **out}
+    return out
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    full = schema()
+    return Draft202012Validator(_inline(full, full["$defs"]))
+
+
+def new_id() -> str:
+    """Return a fresh random UUID string for a session, test or participant."""
+    return str(uuid.uuid4())
+
+
+# --- parsing -------------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> Any:
+    raise InvalidProgressLog(f"the log: {name} is not allowed; use a finite number")
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InvalidProgressLog(f"the log: number {text[:30]} is out of range")
+    return value
+
+
+def _parse_int(text: str) -> int:
+    # Bound the digits before int() so a 100,000-digit number costs nothing.
+    if len(text) > 20:
+        raise InvalidProgressLog(f"the log: number {text[:20]}... is out of range")
+    return int(text)
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            # Two values for one field is ambiguous, and parsers disagree on which
+            # wins; refuse rather than guess.
+            raise InvalidProgressLog(f"the log: field {key[:40]!r} appears twice")
+        out[key] = value
+    return out
+
+
+def parse(
+    data: bytes | str, *, max_bytes: int = MAX_BYTES, now: datetime | None = None
+) -> dict[str, Any]:
+    """Parse and validate an uploaded progress log.
+
+    Args:
+        data: The raw upload (UTF-8 JSON).
+        max_bytes: Size limit; bigger uploads raise `LogTooLarge`.
+        now: The time used for the "not in the future" check (default: now, UTC).
+
+    Returns:
+        The log as a plain dict, checked against the schema and the rules in
+        docs/progress-log.md.
+
+    Raises:
+        InvalidProgressLog: With a message naming the offending field.
+    """
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if len(raw) > max_bytes:
+        raise LogTooLarge(
+            f"the log: {len(raw)} bytes is over the limit of {max_bytes} bytes"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidProgressLog(
+            f"the log: not valid UTF-8 (bad byte at position {exc.start})"
+        ) from None
+    text = text.removeprefix("\ufeff")
+    try:
+        obj = json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_parse_float,
+            parse_int=_parse_int,
+            object_pairs_hook=_no_duplicate_keys,
+        )
+    except InvalidProgressLog:
+        raise
+    except RecursionError:
+        raise InvalidProgressLog("the log: JSON is nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidProgressLog(
+            f"the log: not valid JSON ({exc.msg} at line {exc.lineno} "
+            f"column {exc.colno})"
+        ) from None
+    except ValueError as exc:  # int() limits and the like
+        raise InvalidProgressLog(f"the log: not valid JSON ({exc})") from None
+    return validate(obj, now=now)
+
+
+# --- validation ----------------------------------------------------------------------
+
+
+def _path(parts: Iterable[str | int]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _short(value: Any) -> str:
+    text = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+_TYPE_NAMES = {
+    "object": "an object",
+    "array": "a list",
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+def _describe(err: ValidationError) -> str:
+    """Turn one jsonschema error into a short sentence that never echoes big input."""
+    kind, want, got = err.validator, err.validator_value, err.instance
+    if kind == "anyOf" and err.context:
+        # Nullable fields: prefer the reason from the non-null branch.
+        best = [
+            e
+            for e in err.context
+            if not (e.validator == "type" and e.validator_value == "null")
+        ]
+        if best:
+            return _describe(min(best, key=lambda e: len(e.relative_path)))
+    if kind == "required":
+        missing = [k for k in want if isinstance(got, dict) and k not in got]
+        return f"missing field {missing[0]!r}" if missing else "a field is missing"
+    if kind == "additionalProperties":
+        allowed = set(err.schema.get("properties", {}))
+        extra = (
+            sorted(k for k in got if k not in allowed) if isinstance(got, dict) else []
+        )
+        return f"unexpected field {_short(extra[0]) if extra else '?'}"
+    if kind == "type":
+        names = [want] if isinstance(want, str) else list(want)
+        wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
+        return f"must be {wanted}, not {_short(got)}"
+    if kind == "enum":
+        return f"{_short(got)} is not one of {', '.join(map(json.dumps, want))}"
+    if kind == "const":
+        return f"must be {want!r}, not {_short(got)}"
+    if kind in ("minimum", "maximum"):
+        word = "below the minimum" if kind == "minimum" else "above the maximum"
+        return f"{_short(got)} is {word} of {want}"
+    if kind == "pattern":
+        return f"{_short(got)} is not in the expected form"
+    if kind in ("maxLength", "maxItems", "maxProperties"):
+        return f"too long (at most {want})"
+    if kind == "propertyNames":
+        return f"field name {_short(got)} is not allowed"
+    return f"{_short(got)} is not valid here"
+
+
+def _depth_ok(obj: Any) -> bool:
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_DEPTH:
+                return False
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((c, depth + 1) for c in children)
+    return True
+
+
+def _strings(obj: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str, str]]:
+    if isinstance(obj, str):
+        yield _path(path), obj
+    elif isinstance(obj, dict):
+        for key, value in obj.items():
+            yield _path((*path, "<key>")), key
+            yield from _strings(value, (*path, key))
+    elif isinstance(obj, list):
+        for i, value in enumerate(obj):
+            yield from _strings(value, (*path, i))
+
+
+def _when(path: str, text: str | None, now: datetime) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise _fail(path, f"{_short(text)} is not a real date and time") from None
+    if when < EARLIEST:
+        raise _fail(path, f"{text} is before {EARLIEST.date()}")
+    if when > now + FUTURE_SLACK:
+        raise _fail(path, f"{text} is in the future")
+    return when
+
+
+def _check_order(path: str, start: datetime | None, end: datetime | None) -> None:
+    if start is not None and end is not None and end < start:
+        raise _fail(path, "ends before it starts")
+
+
+def _check_rules(log: dict[str, Any], now: datetime) -> None:
+    """Checks JSON Schema cannot express: real dates, order, uniqueness, agreement."""
+    for path, text in _strings(log):
+        if "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text):
+            raise _fail(path, "contains a NUL or an unpaired surrogate character")
+    _when("exported_at", log["exported_at"], now)
+    seen: set[str] = set()
+    for i, ses in enumerate(log["sessions"]):
+        p = f"sessions[{i}]"
+        if ses["id"] in seen:
+            raise _fail(f"{p}.id", f"session {ses['id']} appears twice")
+        seen.add(ses["id"])
+        start = _when(f"{p}.started_at", ses["started_at"], now)
+        _check_order(p, start, _when(f"{p}.ended_at", ses["ended_at"], now))
+        check = ses["safety_check"]
+        if check is not None and check["any_yes"] != any(check["answers"].values()):
+            raise _fail(f"{p}.safety_check.any_yes", "disagrees with the answers")
+        for j, st in enumerate(ses["sets"]):
+            q = f"{p}.sets[{j}]"
+            s_start = _when(f"{q}.started_at", st["started_at"], now)
+            _check_order(q, s_start, _when(f"{q}.ended_at", st.get("ended_at"), now))
+            for k, item in enumerate(st["reps"] + st["holds"]):
+                if item["end_s"] < item["start_s"]:
+                    kind = "reps" if k < len(st["reps"]) else "holds"
+                    idx = k if kind == "reps" else k - len(st["reps"])
+                    raise _fail(f"{q}.{kind}[{idx}]", "ends before it starts")
+    seen_tests: set[str] = set()
+    for i, test in enumerate(log["tests"]):
+        p = f"tests[{i}]"
+        if test["id"] in seen_tests:
+            raise _fail(f"{p}.id", f"test {test['id']} appears twice")
+        seen_tests.add(test["id"])
+        _when(f"{p}.taken_at", test["taken_at"], now)
+        want = "reps" if test["kind"] == "chair_stand_30s" else "s"
+        if test["unit"] != want:
+            raise _fail(f"{p}.unit", f"a {test['kind']} result is in {want!r}")
+
+
+def validate(obj: Any, *, now: datetime | None = None) -> dict[str, Any]:
+    """Check a log already in memory against the schema and the extra rules.
+
+    Args:
+        obj: The decoded JSON value.
+        now: Reference time for the "not in the future" rule (default: now, UTC).
+
+    Returns:
+        The same object, typed as a dict.
+
+    Raises:
+        InvalidProgressLog: Naming the first offending field.
+    """
+    if not _depth_ok(obj):
+        raise InvalidProgressLog(f"the log: nested deeper than {MAX_DEPTH} levels")
+    errors = list(_validator().iter_errors(obj))
+    if errors:
+        # Report the shallowest error: a wrong top-level field explains the rest.
+        err = min(errors, key=lambda e: (len(e.absolute_path), str(e.absolute_path)))
+        raise _fail(_path(err.absolute_path), _describe(err))
+    log: dict[str, Any] = obj
+    _check_rules(log, now or datetime.now(UTC))
+    return log
+
+
+# --- building (participant side) ---------------------------------------------------
+
+
+def _iso(when: datetime | str) -> str:
+    if isinstance(when, str):
+        return when
+    if when.tzinfo is None:
+        raise ValueError("datetimes in a progress log need a time zone (use UTC)")
+    return when.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def build_progress_log(
+    *,
+    participant_id: str,
+    joint: str,
+    sessions: Sequence[Mapping[str, Any]],
+    tests: Sequence[Mapping[str, Any]] = (),
+    app_version: str = "0.1.0",
+    age_band: str | None = None,
+    sex: str | None = None,
+    exported_at: datetime | None = None,
+) -> dict[str, Any]:
+    """Assemble a version-1 progress log and validate it.
+
+    Sessions and tests are dicts shaped as in docs/progress-log.md (the engine's
+    ``Rep.to_dict()`` / ``Hold.to_dict()`` already match the rep and hold shapes).
+
+    Args:
+        participant_id: The app's pseudonymous participant UUID.
+        joint: "knee", "hip" or "both".
+        sessions: Session dicts.
+        tests: Test-result dicts.
+        app_version: escape-home version string.
+        age_band: e.g. "65-69", or None.
+        sex: "female", "male", "other", "not_given" or None.
+        exported_at: Export time (default now, UTC).
+
+    Returns:
+        The log dict, ready for `dumps`.
+
+    Raises:
+        InvalidProgressLog: If the result would not pass the server's checks.
+    """
+    log = {
+        "format": FORMAT,
+        "version": VERSION,
+        "app_version": app_version,
+        "exported_at": _iso(exported_at or datetime.now(UTC)),
+        "participant": {
+            "id": participant_id,
+            "joint": joint,
+            "age_band": age_band,
+            "sex": sex,
+        },
+        "sessions": [dict(s) for s in sessions],
+        "tests": [dict(t) for t in tests],
+    }
+    return validate(log)
+
+
+def dumps(log: Mapping[str, Any]) -> str:
+    """Serialise a log as compact UTF-8 JSON (refuses NaN, as `parse` does)."""
+    return json.dumps(log, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
