@@ -1,0 +1,250 @@
+"""MediaPipe pose estimation: BGR frames in, one `Pose` (the exerciser's) out.
+
+This is the only module that imports MediaPipe. It runs the Tasks API
+`PoseLandmarker` in VIDEO mode (tracking between frames) and converts its result to
+`landmarks.Pose`.
+
+When several people are in view, it asks MediaPipe for up to `num_poses` people and
+lets `people.PersonSelector` pick and keep the exerciser (the rule is in
+`escape_home/people.py`). Looking for more than one person costs time: MediaPipe then
+runs its person detector on every frame in which it tracks fewer than `num_poses`
+people, and the landmark network once per person (measured with the full model: 17 ms
+per frame for one person, 28 ms when it also looks for a second). So once only one
+person has been seen for `single_after_s` seconds, the estimator switches to a
+single-person landmarker, which keeps tracking that person cheaply and does not jump to
+someone who walks in. If that landmarker loses the person, or reports someone other
+than the chosen person, the estimator goes back to looking for several people
+(re-running that frame).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from escape_home.errors import ModelError
+from escape_home.landmarks import NUM_LANDMARKS, Pose
+from escape_home.modelbuild import ensure_model
+from escape_home.people import Candidate, PersonSelector
+
+# MediaPipe takes ~0.5 s to import; keep that out of `import escape_home.pose` users
+# that never build an estimator (e.g. CLI help).
+_mp: Any = None
+_vision: Any = None
+
+
+def _load_mediapipe() -> None:
+    global _mp, _vision
+    if _mp is None:
+        import mediapipe as mp
+        from mediapipe.tasks.python import vision
+
+        _mp, _vision = mp, vision
+
+
+class PoseEstimator:
+    """Find the exerciser's pose in each frame of one video or camera stream.
+
+    Frames must come from one source, in order: MediaPipe's VIDEO mode tracks the
+    person from frame to frame. Use one estimator per stream.
+
+    Example:
+        >>> with PoseEstimator("full") as est:
+        ...     for frame in source:
+        ...         pose = est.process(frame.image, frame.timestamp_s, frame.index)
+
+    Args:
+        model: "lite", "full" or "heavy" (a bundle in the models folder) or a path to
+            a `.task` file.
+        min_confidence: Minimum detection, presence and tracking confidence (0..1).
+        num_poses: Most people to look for; 1 turns person selection off (MediaPipe
+            then follows whoever it detects first).
+        single_after_s: Switch to the cheaper single-person landmarker after only one
+            person has been seen for this long; None never switches.
+        selector: The person-selection rule (default `PersonSelector()`).
+
+    Raises:
+        ModelError: The model is missing or cannot be loaded.
+        ValueError: An argument is out of range.
+    """
+
+    def __init__(
+        self,
+        model: str | Path = "full",
+        *,
+        min_confidence: float = 0.5,
+        num_poses: int = 2,
+        single_after_s: float | None = 3.0,
+        selector: PersonSelector | None = None,
+    ) -> None:
+        if not 0.0 <= min_confidence <= 1.0:
+            raise ValueError(f"min_confidence must be in 0..1, got {min_confidence}")
+        if num_poses < 1:
+            raise ValueError(f"num_poses must be at least 1, got {num_poses}")
+        path = ensure_model(model) if isinstance(model, str) else Path(model)
+        try:
+            self._model_bytes = path.read_bytes()
+        except OSError as exc:
+            raise ModelError(f"Cannot read pose model {path}: {exc.strerror}") from exc
+        self.model_path = path
+        self.min_confidence = min_confidence
+        self.num_poses = num_poses
+        self.single_after_s = single_after_s
+        self.selector = selector or PersonSelector()
+        self._last_ms = -1
+        self._lean = False
+        self._several_seen_t: float | None = None  # last time >1 person was seen
+        self._mode_start_t: float | None = None
+        _load_mediapipe()
+        self._landmarker = self._create(num_poses)
+
+    def _create(self, num_poses: int) -> Any:
+        opts = _vision.PoseLandmarkerOptions(
+            base_options=_mp.tasks.BaseOptions(model_asset_buffer=self._model_bytes),
+            running_mode=_vision.RunningMode.VIDEO,
+            num_poses=num_poses,
+            min_pose_detection_confidence=self.min_confidence,
+            min_pose_presence_confidence=self.min_confidence,
+            min_tracking_confidence=self.min_confidence,
+        )
+        try:
+            return _vision.PoseLandmarker.create_from_options(opts)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(
+                f"Cannot load pose model {self.model_path}: {exc}. Rebuild it with "
+                "`escape-home models --force`."
+            ) from exc
+
+    def _switch(self, lean: bool, t: float) -> None:
+        self._landmarker.close()
+        self._landmarker = self._create(1 if lean else self.num_poses)
+        self._lean = lean
+        self._mode_start_t = t
+        # A fresh landmarker has its own clock, but ours stays strictly increasing.
+
+    def _next_ms(self, timestamp_s: float) -> int:
+        # MediaPipe rejects a timestamp equal to or before the previous one; odd
+        # files repeat or reorder them, so nudge forward by 1 ms when needed.
+        ms = max(round(timestamp_s * 1000.0), self._last_ms + 1)
+        self._last_ms = ms
+        return ms
+
+    def process(
+        self, image_bgr: npt.NDArray[np.uint8], timestamp_s: float, frame_index: int = 0
+    ) -> Pose:
+        """Estimate the exerciser's pose in one frame.
+
+        Args:
+            image_bgr: HxWx3 uint8 image in OpenCV's BGR order.
+            timestamp_s: Frame time in seconds from the start of the stream.
+            frame_index: Frame number, copied into the result.
+
+        Returns:
+            The exerciser's Pose, or an empty Pose when they are not in view.
+        """
+        if self._landmarker is None:
+            raise RuntimeError("PoseEstimator.process() called after close()")
+        height, width = image_bgr.shape[:2]
+        aspect = width / max(height, 1)
+        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+        image = _mp.Image(image_format=_mp.ImageFormat.SRGB, data=rgb)
+        if self._mode_start_t is None:
+            self._mode_start_t = timestamp_s
+        result = self._landmarker.detect_for_video(image, self._next_ms(timestamp_s))
+        chosen = self._select(result, aspect, timestamp_s)
+        if chosen is None and self._lean:
+            # The single-person landmarker lost the exerciser or found someone else:
+            # look for everyone again, starting with this frame.
+            self._switch(False, timestamp_s)
+            result = self._landmarker.detect_for_video(
+                image, self._next_ms(timestamp_s)
+            )
+            chosen = self._select(result, aspect, timestamp_s)
+        elif not self._lean:
+            self._maybe_go_lean(timestamp_s, len(result.pose_landmarks))
+        if chosen is None:
+            return Pose.empty(timestamp_s, width, height, frame_index)
+        return _to_pose(result, chosen, timestamp_s, width, height, frame_index)
+
+    def _select(self, result: Any, aspect: float, t: float) -> int | None:
+        people = result.pose_landmarks
+        if self.num_poses == 1:
+            return 0 if people else None
+        if len(people) > 1:
+            self._several_seen_t = t
+        cands = [
+            Candidate.from_landmarks(
+                np.array([(lm.x, lm.y) for lm in person], dtype=np.float32), aspect
+            )
+            for person in people
+        ]
+        return self.selector.update(t, cands)
+
+    def _maybe_go_lean(self, t: float, found: int) -> None:
+        if self.single_after_s is None or self.num_poses == 1 or found != 1:
+            return
+        start = self._mode_start_t if self._mode_start_t is not None else t
+        if self._several_seen_t is not None:
+            start = max(start, self._several_seen_t)
+        if t - start >= self.single_after_s and self.selector.people == 1:
+            self._switch(True, t)
+
+    @property
+    def single_person_mode(self) -> bool:
+        """True while the cheaper single-person landmarker is in use."""
+        return self._lean
+
+    def close(self) -> None:
+        """Release MediaPipe's resources (safe to call twice)."""
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _to_pose(
+    result: Any, index: int, t: float, width: int, height: int, frame_index: int
+) -> Pose:
+    """Convert one person of a PoseLandmarkerResult into a Pose."""
+    arr = np.array(
+        [
+            (lm.x, lm.y, lm.z, lm.visibility or 0.0, lm.presence or 0.0)
+            for lm in result.pose_landmarks[index]
+        ],
+        dtype=np.float32,
+    )
+    world = None
+    if len(result.pose_world_landmarks) > index:
+        world = np.array(
+            [(lm.x, lm.y, lm.z) for lm in result.pose_world_landmarks[index]],
+            dtype=np.float32,
+        )
+        if world.shape != (NUM_LANDMARKS, 3):
+            world = None
+    return Pose(
+        timestamp_s=t,
+        width=width,
+        height=height,
+        xy=np.ascontiguousarray(arr[:, 0:2]),
+        z=np.ascontiguousarray(arr[:, 2]),
+        visibility=np.ascontiguousarray(arr[:, 3]),
+        presence=np.ascontiguousarray(arr[:, 4]),
+        world=world,
+        frame_index=frame_index,
+        extra={"people": float(len(result.pose_landmarks))},
+    )
