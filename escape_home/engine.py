@@ -1,0 +1,358 @@
+"""The exercise tracker: pose records in, reps, holds, form faults, cues and warnings out.
+
+`ExerciseTracker` is fed every frame (including empty ones, when nobody is in view) by
+the live app and by offline analysis alike. It is cheap per frame: one unpacking of the
+pose to plain floats, a handful of measurements, and a small state machine per signal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from escape_home import measures as ms
+from escape_home.counting import Cycle, RepCounter
+from escape_home.events import Cue, FrameUpdate, Hold, Rep
+from escape_home.exercises import ExerciseSpec, get_exercise
+from escape_home.form import CueGate, FormTracker
+from escape_home.holds import HoldTracker
+from escape_home.landmarks import Pose
+from escape_home.signals import SIDES, Body, joint, segment_tilt
+from escape_home.smoothing import Smoother, make_smoother
+
+MIN_VISIBILITY = 0.5
+WARN_AFTER_S = 1.0
+
+_JOINT_ALIASES = {"foot_index": "toe"}
+_VIEW_WARNING = {
+    "side": "Turn side-on to the camera",
+    "front": "Face the camera",
+    "oblique": "Turn a little so the camera sees you at an angle",
+}
+_NOBODY = "I can't see you: step into the camera view"
+
+
+def _framing_warning(missing: str) -> str:
+    if missing in ("ankle", "heel", "toe", "foot_index"):
+        return "Step back so your feet are in view"
+    if missing in ("hip", "knee"):
+        return "Step back so your legs are in view"
+    return "Step back so your whole body is in view"
+
+
+@dataclass
+class _Channel:
+    """One counted signal: the whole body, or one leg."""
+
+    side: str
+    smoother: Smoother
+    counter: RepCounter
+    form: FormTracker
+    value: float | None = None
+    votes: float = 0.0
+    knee_min: dict[str, float] = field(default_factory=dict)
+
+
+class ExerciseTracker:
+    """Count reps (or holds) and judge form for one exercise.
+
+    Args:
+        exercise_id: An ID from the catalogue (see `escape_home.exercises`).
+        overrides: Settings to change, in the layout of the exercise's TOML table,
+            e.g. ``{"counter": {"deep_margin": 30}}``.
+
+    Raises:
+        UnknownExercise: The ID is not in the catalogue.
+    """
+
+    def __init__(self, exercise_id: str, overrides: Mapping[str, Any] | None = None):
+        self.spec: ExerciseSpec = get_exercise(exercise_id, overrides)
+        spec = self.spec
+        self.ctx = ms.Context()
+        self._body_fn = ms.BODY_SIGNALS.get(spec.signal)
+        self._side_fn = ms.SIDE_SIGNALS.get(spec.signal)
+        if self._body_fn is None and self._side_fn is None:
+            raise ValueError(f"Exercise {spec.id!r}: unknown signal {spec.signal!r}")
+        sides = list(SIDES) if spec.mode == "per_side" else ["both"]
+        self._channels = [
+            _Channel(
+                side=s,
+                smoother=make_smoother(**spec.smoothing),
+                counter=RepCounter(spec.counter),
+                form=FormTracker(spec.form),
+            )
+            for s in sides
+        ]
+        self._holds = HoldTracker(spec.hold, make_smoother(**spec.smoothing))
+        self._required = [_JOINT_ALIASES.get(j, j) for j in spec.required]
+        self._cues = CueGate()
+        self.reps: list[Rep] = []
+        self.partials: list[dict[str, Any]] = []
+        self._warnings: dict[str, None] = {}
+        self._fault_counts: Counter[str] = Counter()
+        self._fault_cues: dict[str, str] = {}
+        self._problem: str | None = None
+        self._problem_since = 0.0
+        self._last_t = 0.0
+        self._last_seen: tuple[float, float, float] | None = None
+
+    # ------------------------------------------------------------------ frames
+    def update(self, pose: Pose) -> FrameUpdate:
+        """Process one frame (an empty pose when nobody is in view)."""
+        t = pose.timestamp_s
+        self._last_t = t
+        body: Body | None = None
+        problem: str | None = None
+        if pose.is_empty:
+            problem = _NOBODY
+        else:
+            body = Body(pose, MIN_VISIBILITY)
+            self.ctx.update(body, t)
+            problem = self._framing_problem(body)
+            if self._jump_cut(body, t):
+                for ch in self._channels:
+                    self._handle(ch, ch.counter.reset_tracking(t), t)
+                    ch.smoother.reset()
+        warning = self._warning(problem, t)
+        usable = body if problem is None else None
+        cue_candidates: list[Cue] = []
+        rep: Rep | None = None
+        if self.spec.mode == "hold":
+            hold = self._holds.update(usable, self.ctx, t)
+            if hold is not None:
+                self._faults_of(hold.faults)
+            return FrameUpdate(
+                timestamp_s=t,
+                reps=0,
+                reps_by_side={},
+                phase=self._holds.phase,
+                signal=self._holds.value,
+                hold=hold,
+                hold_s=self._holds.current_s(t),
+                cue=None,
+                warning=warning,
+            )
+        for ch in self._channels:
+            raw = self._measure(ch, usable)
+            ch.value = ch.smoother.update(raw, t)
+            was_in = ch.counter.in_cycle
+            cyc = ch.counter.update(ch.value, t)
+            if ch.counter.in_cycle and usable is not None:
+                if not was_in:
+                    ch.form.start_rep()
+                    ch.votes = 0.0
+                    ch.knee_min = {}
+                for r in ch.form.frame(usable, self.ctx):
+                    cue_candidates.append(Cue(r.key, r.cue, r.priority))
+                self._vote(ch, usable)
+            done = self._handle(ch, cyc, t)
+            if done is not None:
+                rep = done
+                cue_candidates += [Cue(f.key, f.cue, f.priority) for f in done.faults]
+        cue = self._cues.offer(cue_candidates, t) if cue_candidates else None
+        main = self._main_channel()
+        return FrameUpdate(
+            timestamp_s=t,
+            reps=len(self.reps),
+            reps_by_side=self._by_side(),
+            phase=main.counter.phase,
+            signal=None if main.value is None else round(main.value, 3),
+            rep=rep,
+            cue=cue,
+            warning=warning,
+        )
+
+    def _measure(self, ch: _Channel, body: Body | None) -> float | None:
+        if body is None:
+            return None
+        if self._side_fn is not None:
+            side = "left" if ch.side == "left" else "right"
+            return self._side_fn(body, self.ctx, side)  # type: ignore[arg-type]
+        assert self._body_fn is not None  # one of the two is set (checked in __init__)
+        return self._body_fn(body, self.ctx)
+
+    def _framing_problem(self, body: Body) -> str | None:
+        view = self.ctx.view
+        if view is not None and view not in self.spec.views:
+            return _VIEW_WARNING[self.spec.view]
+        for name in self._required:
+            if not any(body.ok(joint(s, name)) for s in SIDES):
+                return _framing_warning(name)
+        return None
+
+    def _warning(self, problem: str | None, t: float) -> str | None:
+        if problem != self._problem:
+            self._problem, self._problem_since = problem, t
+        if problem is not None and t - self._problem_since >= WARN_AFTER_S:
+            self._warnings.setdefault(problem, None)
+            return problem
+        return None
+
+    def _jump_cut(self, body: Body, t: float) -> bool:
+        """True when the tracked body jumps (a camera cut or another person)."""
+        hip = body.mid(joint("left", "hip"), joint("right", "hip"))
+        sh = body.mid(joint("left", "shoulder"), joint("right", "shoulder"))
+        if hip is None or sh is None:
+            return False
+        torso = math.hypot(hip[0] - sh[0], hip[1] - sh[1])
+        prev, self._last_seen = self._last_seen, (t, hip[0], torso)
+        if prev is None or torso <= 1e-6 or t - prev[0] > 0.25:
+            return False
+        ratio = torso / max(prev[2], 1e-6)
+        return ratio > 1.6 or ratio < 1 / 1.6 or abs(hip[0] - prev[1]) > 1.5 * torso
+
+    def _vote(self, ch: _Channel, body: Body) -> None:
+        """Accumulate evidence of the working leg during an alternating rep."""
+        if self.spec.side_vote == "higher_ankle":
+            la, ra = joint("left", "ankle"), joint("right", "ankle")
+            if body.ok(la, ra) and ch.counter.phase != "deep":
+                ch.votes += body.p(ra)[1] - body.p(la)[1]
+        elif self.spec.side_vote == "front_leg":
+            # The front leg's thigh is nearer horizontal at the bottom of a lunge.
+            left = segment_tilt(body, joint("left", "hip"), joint("left", "knee"))
+            right = segment_tilt(body, joint("right", "hip"), joint("right", "knee"))
+            if left is not None and right is not None and ch.counter.phase == "deep":
+                ch.votes += left - right
+
+    def _handle(self, ch: _Channel, cyc: Cycle | None, t: float) -> Rep | None:
+        if cyc is None:
+            return None
+        side = ch.side
+        if self.spec.mode == "alternating":
+            side = "left" if ch.votes > 0 else "right" if ch.votes < 0 else "both"
+        if not cyc.complete:
+            self.partials.append(
+                {
+                    "start_s": round(cyc.start_s, 3),
+                    "end_s": round(cyc.end_s, 3),
+                    "side": side,
+                    "reason": cyc.reason,
+                }
+            )
+            ch.form.start_rep()
+            return None
+        if self._mirrored(ch, cyc):
+            ch.form.start_rep()
+            return None
+        metrics = self._metrics(ch, cyc)
+        faults = ch.form.finish_rep(metrics)
+        self._faults_of(faults)
+        rep = Rep(len(self.reps) + 1, side, cyc.start_s, cyc.end_s, metrics, faults)  # type: ignore[arg-type]
+        self.reps.append(rep)
+        return rep
+
+    def _mirrored(self, ch: _Channel, cyc: Cycle) -> bool:
+        """Per-side exercises: drop a rep that copies one just counted on the other leg.
+
+        Side-on, the pose model often guesses the hidden leg as a copy of the seen one;
+        real alternating reps do not overlap in time.
+        """
+        if self.spec.mode != "per_side":
+            return False
+        dur = max(cyc.end_s - cyc.start_s, 1e-6)
+        for other in self._channels:
+            if other is ch:
+                continue
+            start = other.counter.cycle_start
+            if start is not None and abs(start - cyc.start_s) < 0.35 * dur:
+                other.counter.cancel_cycle()
+        for r in reversed(self.reps[-4:]):
+            if r.side == ch.side:
+                continue
+            overlap = min(r.end_s, cyc.end_s) - max(r.start_s, cyc.start_s)
+            if overlap > 0.5 * dur:
+                return True
+        return False
+
+    def _metrics(self, ch: _Channel, cyc: Cycle) -> dict[str, float]:
+        angle = "peak_angle" in self.spec.metrics
+        out_first = ch.counter.anchor != "deep"
+        t_out, t_back = cyc.t_far - cyc.start_s, cyc.end_s - cyc.t_far
+        if not out_first:
+            t_out, t_back = t_back, t_out
+        up_first = self.spec.out_phase == "up"
+        m = {
+            "peak_angle" if angle else "peak": cyc.peak,
+            "trough_angle" if angle else "trough": cyc.trough,
+            "rom": cyc.peak - cyc.trough,
+            "time_up_s": t_out if up_first else t_back,
+            "time_down_s": t_back if up_first else t_out,
+            "hold_s": cyc.hold_s,
+        }
+        return {k: v for k, v in m.items() if k in self.spec.metrics or k == "rom"}
+
+    def _faults_of(self, faults: Iterable[Any]) -> None:
+        for f in faults:
+            self._fault_counts[f.key] += 1
+            self._fault_cues[f.key] = f.cue
+
+    def _by_side(self) -> dict[str, int]:
+        if self.spec.mode == "bilateral":
+            return {"both": len(self.reps)}
+        c = Counter(r.side for r in self.reps)
+        out = {"left": c["left"], "right": c["right"]}
+        if c["both"]:
+            out["both"] = c["both"]
+        return out
+
+    def _main_channel(self) -> _Channel:
+        if len(self._channels) == 1:
+            return self._channels[0]
+        active = [c for c in self._channels if c.counter.in_cycle]
+        if active:
+            return active[0]
+        seen = [c for c in self._channels if c.value is not None]
+        return seen[0] if seen else self._channels[0]
+
+    # ----------------------------------------------------------------- results
+    @property
+    def count(self) -> int:
+        """Completed reps so far (both sides)."""
+        return len(self.reps)
+
+    def summary(self) -> dict[str, Any]:
+        """The set so far as JSON-ready data (see the module docs for the keys)."""
+        out: dict[str, Any] = {
+            "exercise": self.spec.id,
+            "reps": len(self.reps),
+            "reps_by_side": self._by_side() if self.spec.mode != "hold" else {},
+            "reps_detail": [r.to_dict() for r in self.reps],
+            "partial_reps": list(self.partials),
+            "faults": {
+                k: {"count": n, "cue": self._fault_cues[k]}
+                for k, n in self._fault_counts.most_common()
+            },
+            "warnings": list(self._warnings),
+        }
+        if self.spec.mode == "hold":
+            holds: list[Hold] = self._holds.all_holds(self._last_t)
+            out["holds"] = [h.to_dict() for h in holds]
+        elif self.spec.mode == "per_side":
+            out["symmetry"] = _symmetry(self.reps)
+        return out
+
+
+def _symmetry(reps: list[Rep]) -> float | None:
+    """Asymmetry index |L - R| / mean of the mean range of motion per side."""
+    by: dict[str, list[float]] = {"left": [], "right": []}
+    for r in reps:
+        if r.side in by and "rom" in r.metrics:
+            by[r.side].append(r.metrics["rom"])
+    if not by["left"] or not by["right"]:
+        return None
+    lm, rm = (sum(v) / len(v) for v in (by["left"], by["right"]))
+    mean = (lm + rm) / 2
+    return round(abs(lm - rm) / mean, 3) if mean > 0 else None
+
+
+def analyse_poses(
+    exercise_id: str, poses: Iterable[Pose], overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Run a tracker over a sequence of poses and return its summary."""
+    tracker = ExerciseTracker(exercise_id, overrides)
+    for p in poses:
+        tracker.update(p)
+    return tracker.summary()
