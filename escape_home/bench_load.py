@@ -1,0 +1,146 @@
+"""Load benchmark for the instructor server (``escape-home bench load``).
+
+Also home of `make_log`, the realistic progress-log generator the tests share.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from escape_home import progress_log
+
+_EXERCISES = ("sit_to_stand", "knee_extension", "squat", "step_up", "hip_abduction")
+_FAULTS = {
+    "sit_to_stand": ("hands_used", "Try to stand without pushing on your knees", 1.0),
+    "squat": ("trunk_flexion", "Keep your chest up", 45.0),
+    "step_up": ("knee_valgus", "Keep your knee over your toes", 12.0),
+}
+
+
+def make_log(
+    *,
+    participant_id: str | None = None,
+    sessions: int = 2,
+    reps: int = 8,
+    start: datetime | None = None,
+    seed: int = 0,
+    pain: list[tuple[int | None, int | None, int | None]] | None = None,
+) -> dict[str, Any]:
+    """Return a valid, realistic progress log.
+
+    Args:
+        participant_id: The app's participant UUID (random if None).
+        sessions: Number of sessions (at most 12).
+        reps: Reps per set.
+        start: Time of the first session (default: so the last ends a day ago).
+        seed: Seeds the generator, so session IDs and numbers are reproducible.
+        pain: Optional (before, after, next_day) per session.
+
+    Returns:
+        A log dict that passes `progress_log.validate`.
+    """
+    rng = random.Random(seed)
+    if start is None:
+        # Recent enough that every date is in the past and within the schedule.
+        today = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+        start = today - timedelta(days=3.5 * sessions + 1)
+
+    def uid() -> str:
+        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+    out_sessions = []
+    for n in range(min(sessions, 12)):
+        t0 = start + timedelta(days=3.5 * n)
+        sets = []
+        for k, exercise in enumerate(_EXERCISES[: 2 + n % 3]):
+            fault = _FAULTS.get(exercise)
+            rep_list = []
+            for i in range(reps):
+                faults = []
+                if fault and i % 3 == 0:
+                    faults.append(
+                        {
+                            "key": fault[0],
+                            "cue": fault[1],
+                            "value": round(fault[2] * 1.3, 1),
+                            "threshold": fault[2],
+                            "unit": "deg",
+                        }
+                    )
+                rep_list.append(
+                    {
+                        "index": i + 1,
+                        "side": "both",
+                        "start_s": round(3.0 * i, 2),
+                        "end_s": round(3.0 * i + 2.5, 2),
+                        "metrics": {
+                            "rom": round(70 + 3 * n + rng.uniform(-5, 5), 1),
+                            "peak_angle": round(170 + rng.uniform(-4, 4), 1),
+                        },
+                        "faults": faults,
+                    }
+                )
+            s0 = t0 + timedelta(minutes=5 + 4 * k)
+            sets.append(
+                {
+                    "exercise": exercise,
+                    "level": 1 + n // 4,
+                    "target_reps": 10,
+                    "target_s": None,
+                    "started_at": _iso(s0),
+                    "ended_at": _iso(s0 + timedelta(minutes=2)),
+                    "reps": rep_list,
+                    "holds": [],
+                }
+            )
+        before, after, next_day = pain[n] if pain and n < len(pain) else (3, 4, 3)
+        out_sessions.append(
+            {
+                "id": uid(),
+                "number": n + 1,
+                "started_at": _iso(t0),
+                "ended_at": _iso(t0 + timedelta(minutes=40)),
+                "status": "completed",
+                "pain_before": before,
+                "pain_after": after,
+                "pain_next_day": next_day,
+                "exertion": 5,
+                "safety_check": {
+                    "answers": {"chest_pain": False, "new_swelling": False},
+                    "any_yes": False,
+                },
+                "sets": sets,
+            }
+        )
+    tests = [
+        {
+            "id": uid(),
+            "kind": "chair_stand_30s",
+            "taken_at": _iso(start - timedelta(minutes=30)),
+            "result": 11,
+            "unit": "reps",
+            "norm": {"low": 11, "high": 16, "band": "65-69 female", "rating": "within"},
+        }
+    ]
+    log = {
+        "format": progress_log.FORMAT,
+        "version": progress_log.VERSION,
+        "app_version": "0.1.0",
+        "exported_at": _iso(start + timedelta(days=3.5 * sessions)),
+        "participant": {
+            "id": participant_id or uid(),
+            "joint": "knee",
+            "age_band": "65-69",
+            "sex": "female",
+        },
+        "sessions": out_sessions,
+        "tests": tests,
+    }
+    return log
+
+
+def _iso(when: datetime) -> str:
+    return when.isoformat(timespec="seconds").replace("+00:00", "Z")

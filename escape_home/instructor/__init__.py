@@ -1,0 +1,181 @@
+"""The instructor's review server: cohorts, uploaded progress logs, a live class board.
+
+`create_app(config)` builds the Flask app. Settings come, in rising priority, from the
+defaults below, the environment (``DATABASE_URL``, ``ESCAPE_HOME_SECRET_KEY``,
+``ESCAPE_HOME_INSTANCE``, ``ESCAPE_HOME_SECURE_COOKIES``) and the `config` mapping.
+No secret lives in the repository: without ``ESCAPE_HOME_SECRET_KEY`` a random key is
+made once and kept (mode 0600) in the instance folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from flask import Flask, jsonify, render_template, request
+from flask_limiter import Limiter
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from escape_home.instructor import db
+from escape_home.instructor.models import Instructor
+from escape_home.instructor.security import add_headers, client_key
+
+WEB = Path(__file__).resolve().parents[2] / "web"
+
+DEFAULTS: dict[str, Any] = {
+    "AUTO_MIGRATE": True,
+    "DATABASE_SCHEMA": None,
+    "MAX_LOG_BYTES": 5_000_000,
+    # The whole request (a log in a multipart form has some overhead).
+    "MAX_CONTENT_LENGTH": 5_100_000,
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "ENROL_RATE_LIMIT": "30 per minute",
+    "LIVE_WINDOW_S": 3 * 3600,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_NAME": "escape_home_instructor",
+    "REMEMBER_COOKIE_SECURE": True,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "RATELIMIT_HEADERS_ENABLED": True,
+}
+
+
+def default_instance() -> Path:
+    """Where the database and secret key live unless told otherwise."""
+    env = os.environ.get("ESCAPE_HOME_INSTANCE")
+    return (
+        Path(env)
+        if env
+        else Path(platformdirs.user_data_dir("escape-home")) / "instructor"
+    )
+
+
+def _secret_key(instance: Path) -> str:
+    env = os.environ.get("ESCAPE_HOME_SECRET_KEY")
+    if env:
+        return env
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    if os.environ.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    secure = os.environ.get("ESCAPE_HOME_SECURE_COOKIES")
+    if secure is not None:
+        flag = secure.lower() not in ("0", "false", "no")
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = (
+            flag
+        )
+    app.config.update(config or {})
+    instance = Path(app.instance_path)
+    if not app.config.get("DATABASE_URL"):
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'instructor.sqlite3'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the instructor server.
+
+    Args:
+        config: Settings overriding the defaults and the environment, e.g.
+            ``{"DATABASE_URL": "sqlite:///x.db", "SECRET_KEY": "..."}``.
+
+    Returns:
+        The Flask app, with its database migrated to the latest schema.
+    """
+    instance = (config or {}).get("INSTANCE_PATH") or default_instance()
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance).resolve()),
+        template_folder=str(WEB / "templates"),
+        static_folder=str(WEB / "static"),
+    )
+    _configure(app, config)
+    db.init_app(app)
+
+    login = LoginManager(app)
+    login.login_view = "auth.login"
+    login.login_message = "Please sign in to see your cohorts."
+    login.session_protection = "strong"
+
+    @login.user_loader
+    def _load(user_id: str) -> Instructor | None:
+        return db.session().get(Instructor, int(user_id)) if user_id.isdigit() else None
+
+    csrf = CSRFProtect(app)
+    from escape_home.instructor import api, views_cohorts, views_main
+
+    app.register_blueprint(views_main.bp)
+    app.register_blueprint(views_cohorts.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # the token API: no cookies, so no CSRF
+
+    # One limiter per app (memory storage), so apps made by tests never share counts.
+    limiter = Limiter(client_key, app=app, storage_uri="memory://")
+    for endpoint, setting in (
+        ("auth.login", "LOGIN_RATE_LIMIT"),
+        ("api.enrol", "ENROL_RATE_LIMIT"),
+    ):
+        app.view_functions[endpoint] = _limited(
+            limiter, app, setting, app.view_functions[endpoint]
+        )
+
+    app.after_request(add_headers)
+    _error_pages(app)
+    return app
+
+
+def _limited(limiter: Limiter, app: Flask, setting: str, view: Any) -> Any:
+    def limit() -> str:
+        return str(app.config[setting])
+
+    return limiter.limit(limit, methods=["POST"])(view)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.endswith(".json")
+
+
+def _error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> Any:
+        return render_template(
+            "instructor/error.html",
+            code=400,
+            message="The form had expired or was not sent from this site. "
+            "Go back, reload the page and try again.",
+        ), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        code = exc.code or 500
+        message = exc.description or exc.name
+        if code == 413:
+            message = (
+                f"The upload is too large: the limit is "
+                f"{app.config['MAX_LOG_BYTES']} bytes."
+            )
+        if _wants_json():
+            return jsonify(error=message), code
+        return render_template(
+            "instructor/error.html", code=code, message=message
+        ), code

@@ -1,0 +1,174 @@
+"""The participant app's API: enrol with a code, upload the log, send live updates.
+
+No cookies are involved (a Bearer token authorises each call), so this blueprint alone
+is exempt from CSRF. Every failure is a 4xx with ``{"error": "<what is wrong>"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from escape_home import progress_log
+from escape_home.errors import InvalidProgressLog
+from escape_home.instructor import db
+from escape_home.instructor.ingest import UploadConflict, store_log
+from escape_home.instructor.models import Cohort, LiveStatus, Participant, Token, utcnow
+from escape_home.instructor.security import (
+    bearer_participant,
+    new_token,
+    normalise_code,
+)
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+_EXERCISES = set(progress_log.schema()["$defs"]["exercise"]["enum"])
+_LIVE_STATES = {"joined", "exercising", "resting", "paused", "finished", "left"}
+_LIVE_FIELDS = {"exercise", "reps", "cue", "state", "ts"}
+
+
+def _error(message: str, status: int) -> Response:
+    response = jsonify(error=message)
+    response.status_code = status
+    return response
+
+
+def _json_body(max_bytes: int = 4096) -> dict[str, Any]:
+    raw = request.get_data(cache=False)
+    if len(raw) > max_bytes:
+        abort(413)
+    try:
+        body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError):
+        abort(400, description="the body is not valid UTF-8 JSON")
+    if not isinstance(body, dict):
+        abort(400, description="the body must be a JSON object")
+    return body
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+@bp.route("/enrol", methods=["POST"])
+def enrol() -> Any:
+    body = _json_body()
+    code, nickname = body.get("code"), body.get("nickname")
+    if not isinstance(code, str) or not code.strip() or len(code) > 40:
+        return _error("code: enter the enrolment code your instructor gave you", 400)
+    if not isinstance(nickname, str) or not nickname.strip() or len(nickname) > 60:
+        return _error("nickname: give a name of 1 to 60 characters", 400)
+    if any(ord(ch) < 32 for ch in nickname):
+        return _error("nickname: control characters are not allowed", 400)
+    token, digest = new_token()
+    with db.writing() as s:
+        cohort = s.scalar(
+            select(Cohort).where(Cohort.enrol_code == normalise_code(code))
+        )
+        if cohort is None:
+            return _error("code: no class has this enrolment code", 404)
+        p = Participant(
+            public_id=progress_log.new_id(),
+            cohort_id=cohort.id,
+            nickname=nickname.strip(),
+        )
+        s.add(p)
+        s.flush()
+        s.add(Token(participant_id=p.id, token_hash=digest))
+        public_id = p.public_id
+    return jsonify(participant_id=public_id, token=token), 201
+
+
+@bp.route("/logs", methods=["POST"])
+def upload_log() -> Any:
+    limit = current_app.config["MAX_LOG_BYTES"]
+    if (request.content_length or 0) > limit:
+        abort(413)
+    participant = bearer_participant()
+    raw = request.get_data(cache=False)
+    try:
+        log = progress_log.parse(raw, max_bytes=limit)
+    except progress_log.LogTooLarge:
+        abort(413)
+    except InvalidProgressLog as exc:
+        return _error(
+            str(exc), 400 if "JSON" in str(exc) or "UTF-8" in str(exc) else 422
+        )
+    pid = participant.id
+    for attempt in range(3):
+        try:
+            with db.writing() as s:
+                # Row lock: two uploads for one participant run one after the other.
+                p = s.scalar(
+                    select(Participant).where(Participant.id == pid).with_for_update()
+                )
+                if p is None:  # pragma: no cover - deleted between calls
+                    abort(401)
+                summary = store_log(s, p, log, raw=raw, via="api")
+            break
+        except UploadConflict as exc:
+            return _error(str(exc), 409)
+        except (IntegrityError, OperationalError):
+            # A concurrent upload inserted the same session first (PostgreSQL), or
+            # the database was briefly busy: the retry sees its rows and updates.
+            if attempt == 2:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    status = 201 if summary["sessions_new"] else 200
+    return jsonify(summary), status
+
+
+def _live_fields(body: dict[str, Any]) -> dict[str, Any]:
+    extra = sorted(set(body) - _LIVE_FIELDS)
+    if extra:
+        abort(400, description=f"{extra[0][:40]!r}: unexpected field")
+    exercise, reps, cue = body.get("exercise"), body.get("reps", 0), body.get("cue")
+    state, ts = body.get("state", "exercising"), body.get("ts")
+    if exercise is not None and exercise not in _EXERCISES:
+        abort(400, description="exercise: not a known exercise ID")
+    if isinstance(reps, bool) or not isinstance(reps, int) or not 0 <= reps <= 10000:
+        abort(400, description="reps: must be a whole number from 0 to 10000")
+    if cue is not None and (
+        not isinstance(cue, str) or len(cue) > 200 or "\x00" in cue
+    ):
+        abort(400, description="cue: must be text of at most 200 characters")
+    if state not in _LIVE_STATES:
+        abort(
+            400, description=f"state: must be one of {', '.join(sorted(_LIVE_STATES))}"
+        )
+    if ts is not None and (
+        isinstance(ts, bool)
+        or not isinstance(ts, int | float)
+        or not math.isfinite(ts)
+        or not 0 <= ts < 1e11
+    ):
+        abort(400, description="ts: must be seconds since 1970")
+    return {
+        "exercise": exercise,
+        "reps": reps,
+        "cue": cue,
+        "state": state,
+        "client_ts": None if ts is None else float(ts),
+    }
+
+
+@bp.route("/live", methods=["POST"])
+def live() -> Any:
+    participant = bearer_participant()
+    fields = _live_fields(_json_body())
+    pid, cohort_id = participant.id, participant.cohort_id
+    with db.writing() as s:
+        row = s.get(LiveStatus, pid)
+        if row is None:
+            row = LiveStatus(participant_id=pid, cohort_id=cohort_id)
+            s.add(row)
+        for key, value in fields.items():
+            setattr(row, key, value)
+        row.updated_at = utcnow()
+    return "", 204

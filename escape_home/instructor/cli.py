@@ -1,0 +1,138 @@
+"""``escape-home instructor``: serve the review server, create accounts, migrate.
+
+escape-home instructor [--host H] [--port P]         # serve (waitress)
+escape-home instructor create-user NAME [--password-stdin]
+escape-home instructor init-db
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import ipaddress
+import os
+import sys
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from escape_home.errors import EscapeHomeError
+
+
+class InstructorCliError(EscapeHomeError):
+    """A plain-language problem with an instructor command."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the instructor options and actions to `parser` (the CLI's subparser)."""
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this computer only; "
+        "put a HTTPS reverse proxy in front before opening it to a network)",
+    )
+    parser.add_argument("--port", type=int, default=8000, help="default 8000")
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db (default: "
+        "$DATABASE_URL, else SQLite in your data folder)",
+    )
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads")
+    sub = parser.add_subparsers(dest="instructor_command", metavar="ACTION")
+    sub.add_parser("serve", help="run the server (the default)")
+    user = sub.add_parser("create-user", help="create an instructor account")
+    user.add_argument("name", help="the username to sign in with")
+    user.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
+    sub.add_parser("init-db", help="create or upgrade the database tables")
+
+
+def _app(args: argparse.Namespace, **extra: Any) -> Any:
+    from escape_home.instructor import create_app
+
+    config: dict[str, Any] = dict(extra)
+    if getattr(args, "database", None):
+        config["DATABASE_URL"] = args.database
+    return create_app(config)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password (at least 10 characters): ")
+    if getpass.getpass("Same password again: ") != first:
+        raise InstructorCliError("the two passwords differ")
+    return first
+
+
+def create_user(args: argparse.Namespace) -> int:
+    """Create an instructor account; the password never appears on the command line."""
+    from escape_home.instructor import db
+    from escape_home.instructor.models import Instructor
+    from escape_home.instructor.security import hash_password
+
+    name = args.name.strip()
+    if not name or len(name) > 80:
+        raise InstructorCliError("a username needs 1 to 80 characters")
+    try:
+        hashed = hash_password(_read_password(args.password_stdin))
+    except ValueError as exc:
+        raise InstructorCliError(str(exc)) from None
+    app = _app(args)
+    with app.app_context():
+        try:
+            with db.writing() as s:
+                if s.scalar(select(Instructor).where(Instructor.username == name)):
+                    raise InstructorCliError(f"there is already an instructor {name!r}")
+                s.add(Instructor(username=name, password_hash=hashed))
+        except IntegrityError:
+            raise InstructorCliError(
+                f"there is already an instructor {name!r}"
+            ) from None
+    print(f"Created instructor {name!r}.")
+    return 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run the server with waitress (a production WSGI server)."""
+    import waitress
+
+    extra: dict[str, Any] = {}
+    if _is_loopback(args.host) and "ESCAPE_HOME_SECURE_COOKIES" not in os.environ:
+        # Plain http on this computer only: browsers would drop a Secure cookie.
+        extra = {"SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False}
+    app = _app(args, **extra)
+    where = f"http://{args.host}:{args.port}/"
+    print(f"escape-home instructor server on {where} (Ctrl+C to stop)", flush=True)
+    if not _is_loopback(args.host):
+        print("Cookies are Secure: reach this server through HTTPS (a reverse proxy).")
+    waitress.serve(
+        app, host=args.host, port=args.port, threads=args.threads, ident="escape-home"
+    )
+    return 0
+
+
+def main(args: argparse.Namespace) -> int:
+    """Dispatch ``escape-home instructor ...``."""
+    action = getattr(args, "instructor_command", None) or "serve"
+    if action == "create-user":
+        return create_user(args)
+    if action == "init-db":
+        _app(args)  # creating the app runs the migrations
+        print("Database is up to date.")
+        return 0
+    return serve(args)

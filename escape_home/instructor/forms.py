@@ -1,0 +1,39 @@
+"""Web forms (Flask-WTF: every form carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, IntegerField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+
+class LoginForm(FlaskForm):  # type: ignore[misc]
+    username = StringField("Username", validators=[DataRequired(), Length(max=80)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+class CohortForm(FlaskForm):  # type: ignore[misc]
+    name = StringField("Class name", validators=[DataRequired(), Length(max=120)])
+    start_date = DateField("First session", validators=[DataRequired()])
+    schedule = StringField(
+        "When it meets",
+        validators=[Length(max=200)],
+        description="For example: Tuesdays and Fridays, 10:00",
+    )
+    sessions_per_week = IntegerField(
+        "Sessions per week", default=2, validators=[NumberRange(min=1, max=7)]
+    )
+
+
+class UploadForm(FlaskForm):  # type: ignore[misc]
+    nickname = StringField(
+        "Participant's name in this class",
+        validators=[Length(max=60)],
+        description="Used only if this file's participant is new to the class.",
+    )
+    log_file = FileField("Progress log file (.json)", validators=[FileRequired()])
+
+
+class ActionForm(FlaskForm):  # type: ignore[misc]
+    """A button that changes something (sign out, revoke, new code): CSRF only."""

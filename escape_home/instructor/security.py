@@ -1,0 +1,125 @@
+"""Passwords, tokens, enrolment codes, ownership checks and security headers."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from flask import Response, abort, request
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from escape_home.instructor import db
+from escape_home.instructor.models import Cohort, Participant, Token, utcnow
+
+# Unambiguous letters and digits only: people read codes aloud over a video call.
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_MIN_PASSWORD = 10
+
+# No inline script or style anywhere, so the policy needs no 'unsafe-inline'.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def hash_password(password: str) -> str:
+    """Hash with scrypt (werkzeug's current default: n=2^15, r=8, p=1)."""
+    if len(password) < _MIN_PASSWORD:
+        raise ValueError(f"a password needs at least {_MIN_PASSWORD} characters")
+    return generate_password_hash(password, method="scrypt")
+
+
+def check_password(stored: str, password: str) -> bool:
+    """Constant-time check of `password` against a stored hash."""
+    return check_password_hash(stored, password)
+
+
+def new_token() -> tuple[str, str]:
+    """Return (token, sha256 hex): 256 random bits; only the hash is stored."""
+    token = secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def token_hash(token: str) -> str:
+    """SHA-256 of a token (tokens are random, so no salt or slow hash is needed)."""
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def new_enrol_code() -> str:
+    """An 8-character code such as ``K7QM-3XPA`` (40 bits)."""
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def normalise_code(code: str) -> str:
+    """Accept codes typed with spaces, lower case or without the dash."""
+    raw = "".join(ch for ch in code.upper() if ch.isalnum())
+    return f"{raw[:4]}-{raw[4:]}" if len(raw) == 8 else raw
+
+
+def bearer_participant() -> Participant:
+    """The participant whose unrevoked token authorises this request, else 401."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
+        abort(401, description="missing or malformed Authorization: Bearer token")
+    row = db.session().scalar(
+        select(Token).where(Token.token_hash == token_hash(token.strip()))
+    )
+    if row is None or row.revoked_at is not None:
+        abort(401, description="unknown or revoked token: enrol again")
+    return row.participant
+
+
+def revoke_tokens(participant: Participant) -> int:
+    """Revoke every live token of `participant`; returns how many were revoked."""
+    n = 0
+    for tok in participant.tokens:
+        if tok.revoked_at is None:
+            tok.revoked_at = utcnow()
+            n += 1
+    return n
+
+
+def owned_cohort(cohort_id: int) -> Cohort:
+    """The cohort if the logged-in instructor owns it; 404 otherwise (no leak)."""
+    cohort = db.session().get(Cohort, cohort_id)
+    if cohort is None or cohort.instructor_id != current_user.id:
+        abort(404)
+    return cohort
+
+
+def owned_participant(public_id: str) -> Participant:
+    """The participant if their cohort belongs to the logged-in instructor; else 404."""
+    p = db.session().scalar(
+        select(Participant).where(Participant.public_id == public_id)
+    )
+    if p is None or p.cohort.instructor_id != current_user.id:
+        abort(404)
+    return p
+
+
+def add_headers(response: Response) -> Response:
+    """Security headers on every response; no caching of pages with health data."""
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if not request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def client_key() -> Any:
+    """Rate-limit key: the client address (behind a proxy, configure ProxyFix)."""
+    return request.remote_addr or "unknown"

@@ -1,0 +1,220 @@
+"""Cohort and participant pages, exports, the web upload and the live class board.
+
+Every view here needs a signed-in instructor and goes through `owned_cohort` /
+`owned_participant`, which answer 404 for anything not theirs.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_login import login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.utils import secure_filename
+
+from escape_home import progress_log
+from escape_home.errors import InvalidProgressLog
+from escape_home.instructor import db
+from escape_home.instructor.alerts import summarise_participant
+from escape_home.instructor.exports import chart_data, cohort_csv, participant_fhir
+from escape_home.instructor.forms import ActionForm, UploadForm
+from escape_home.instructor.ingest import store_log
+from escape_home.instructor.models import LiveStatus, Participant, utcnow
+from escape_home.instructor.security import (
+    new_enrol_code,
+    owned_cohort,
+    owned_participant,
+    revoke_tokens,
+)
+
+bp = Blueprint("cohorts", __name__)
+
+
+@bp.route("/cohorts/<int:cohort_id>", methods=["GET"])
+@login_required
+def cohort(cohort_id: int) -> Any:
+    c = owned_cohort(cohort_id)
+    today = datetime.now(UTC).date()
+    rows = [summarise_participant(p, c, today) for p in c.participants]
+    return render_template(
+        "instructor/cohort.html",
+        cohort=c,
+        rows=rows,
+        upload=UploadForm(),
+        action=ActionForm(),
+    )
+
+
+@bp.route("/cohorts/<int:cohort_id>/export.csv", methods=["GET"])
+@login_required
+def export_csv(cohort_id: int) -> Any:
+    c = owned_cohort(cohort_id)
+    name = secure_filename(c.name) or "cohort"
+    return Response(
+        cohort_csv(c),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+@bp.route("/cohorts/<int:cohort_id>/code", methods=["POST"])
+@login_required
+def new_code(cohort_id: int) -> Any:
+    c = owned_cohort(cohort_id)
+    if ActionForm().validate_on_submit():
+        try:
+            with db.writing():
+                c.enrol_code = new_enrol_code()
+            flash(
+                f"New enrolment code: {c.enrol_code}. The old one no longer works.",
+                "ok",
+            )
+        except IntegrityError:
+            flash("Could not make a new code; try again.", "error")
+    return redirect(url_for("cohorts.cohort", cohort_id=c.id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/upload", methods=["POST"])
+@login_required
+def upload(cohort_id: int) -> Any:
+    """An instructor uploads a log file a participant handed over."""
+    c = owned_cohort(cohort_id)
+    form = UploadForm()
+    back = redirect(url_for("cohorts.cohort", cohort_id=c.id))
+    if not form.validate_on_submit():
+        flash("Choose a progress log file to upload.", "error")
+        return back
+    raw = form.log_file.data.read(current_app.config["MAX_LOG_BYTES"] + 1)
+    try:
+        log = progress_log.parse(raw, max_bytes=current_app.config["MAX_LOG_BYTES"])
+        with db.writing() as s:
+            app_uuid = log["participant"]["id"]
+            p = s.scalar(select(Participant).where(Participant.app_uuid == app_uuid))
+            if p is not None and p.cohort_id != c.id:
+                raise InvalidProgressLog("participant.id: belongs to another class")
+            if p is None:
+                nickname = (form.nickname.data or "").strip()
+                if not nickname:
+                    raise InvalidProgressLog(
+                        "this participant is new to the class: enter their name"
+                    )
+                p = Participant(
+                    public_id=progress_log.new_id(), cohort_id=c.id, nickname=nickname
+                )
+                s.add(p)
+                s.flush()
+            summary = store_log(s, p, log, raw=raw, via="web")
+    except InvalidProgressLog as exc:
+        flash(f"Upload refused, nothing was stored. {exc}", "error")
+        return back
+    flash(
+        f"Stored {summary['sessions_new']} new and {summary['sessions_updated']} "
+        f"updated sessions for {p.nickname}.",
+        "ok",
+    )
+    return redirect(url_for("cohorts.participant", public_id=p.public_id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/live", methods=["GET"])
+@login_required
+def live(cohort_id: int) -> Any:
+    return render_template("instructor/live.html", cohort=owned_cohort(cohort_id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/live.json", methods=["GET"])
+@login_required
+def live_json(cohort_id: int) -> Any:
+    c = owned_cohort(cohort_id)
+    now = utcnow()
+    since = now - timedelta(seconds=current_app.config["LIVE_WINDOW_S"])
+    rows = (
+        db.session()
+        .execute(
+            select(LiveStatus, Participant.nickname, Participant.public_id)
+            .join(Participant, Participant.id == LiveStatus.participant_id)
+            .where(LiveStatus.cohort_id == c.id, LiveStatus.updated_at >= since)
+            .order_by(Participant.nickname)
+        )
+        .all()
+    )
+    return jsonify(
+        server_time=now.timestamp(),
+        participants=[
+            {
+                "id": pid,
+                "nickname": nick,
+                "exercise": row.exercise,
+                "reps": row.reps,
+                "cue": row.cue,
+                "state": row.state,
+                "client_ts": row.client_ts,
+                "updated_at": row.updated_at.timestamp(),
+                "seen_s_ago": round((now - row.updated_at).total_seconds(), 1),
+            }
+            for row, nick, pid in rows
+        ],
+    )
+
+
+@bp.route("/participants/<public_id>", methods=["GET"])
+@login_required
+def participant(public_id: str) -> Any:
+    p = owned_participant(public_id)
+    today = datetime.now(UTC).date()
+    sessions = sorted(p.sessions, key=lambda s: (s.started_at, s.number))
+    return render_template(
+        "instructor/participant.html",
+        p=p,
+        row=summarise_participant(p, p.cohort, today),
+        sessions=sessions,
+        summaries={s.uuid: json.loads(s.summary) for s in sessions},
+        tests=[(t, json.loads(t.data).get("norm") or {}) for t in p.tests],
+        action=ActionForm(),
+        live_tokens=sum(t.revoked_at is None for t in p.tokens),
+    )
+
+
+@bp.route("/participants/<public_id>/data.json", methods=["GET"])
+@login_required
+def participant_data(public_id: str) -> Any:
+    return jsonify(chart_data(owned_participant(public_id)))
+
+
+@bp.route("/participants/<public_id>/fhir.json", methods=["GET"])
+@login_required
+def participant_fhir_json(public_id: str) -> Any:
+    p = owned_participant(public_id)
+    body = json.dumps(participant_fhir(p), indent=1)
+    return Response(
+        body,
+        mimetype="application/fhir+json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{p.public_id}.fhir.json"'
+        },
+    )
+
+
+@bp.route("/participants/<public_id>/revoke", methods=["POST"])
+@login_required
+def revoke(public_id: str) -> Any:
+    p = owned_participant(public_id)
+    if ActionForm().validate_on_submit():
+        with db.writing():
+            n = revoke_tokens(p)
+        flash(
+            f"Upload access revoked ({n} token(s)). Their app must enrol again.", "ok"
+        )
+    return redirect(url_for("cohorts.participant", public_id=p.public_id))

@@ -1,0 +1,92 @@
+"""Sign-in and the instructor's home page (their cohorts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from escape_home.instructor import db
+from escape_home.instructor.forms import ActionForm, CohortForm, LoginForm
+from escape_home.instructor.models import Cohort, Instructor
+from escape_home.instructor.security import check_password, new_enrol_code
+
+bp = Blueprint("auth", __name__)
+
+# A real scrypt hash to compare against when the user does not exist, so a login
+# attempt takes the same time whether or not the name is known.
+_DUMMY_HASH = (
+    "scrypt:32768:8:1$H5tW15wnPbDhsCv1$c1e060c717d584a776af835bcc68b93d509e63a736dee"
+    "733469decd17950589b5db9232cb3c638718f42921779cbdc1fe2b172d386adf405273c7b49ba8555c6"
+)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session().scalar(
+            select(Instructor).where(Instructor.username == form.username.data)
+        )
+        stored = user.password_hash if user else _DUMMY_HASH
+        if check_password(stored, form.password.data or "") and user is not None:
+            session.clear()  # no session fixation
+            login_user(user)
+            session.permanent = True
+            return redirect(url_for("auth.index"))
+        flash("That username and password do not match.", "error")
+    return render_template("instructor/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Any:
+    if ActionForm().validate_on_submit():
+        logout_user()
+        session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/", methods=["GET"])
+@login_required
+def index() -> Any:
+    cohorts = (
+        db.session()
+        .scalars(
+            select(Cohort)
+            .where(Cohort.instructor_id == current_user.id)
+            .order_by(Cohort.start_date.desc())
+        )
+        .all()
+    )
+    return render_template("instructor/index.html", cohorts=cohorts, form=CohortForm())
+
+
+@bp.route("/cohorts", methods=["POST"])
+@login_required
+def create_cohort() -> Any:
+    form = CohortForm()
+    if not form.validate_on_submit():
+        for field, errors in form.errors.items():
+            flash(f"{getattr(form, field).label.text}: {'; '.join(errors)}", "error")
+        return redirect(url_for("auth.index"))
+    for _attempt in range(5):  # a code collision is astronomically rare, but cheap
+        try:
+            with db.writing() as s:
+                cohort = Cohort(
+                    instructor_id=current_user.id,
+                    name=form.name.data,
+                    start_date=form.start_date.data,
+                    schedule=form.schedule.data or "",
+                    sessions_per_week=form.sessions_per_week.data or 2,
+                    enrol_code=new_enrol_code(),
+                )
+                s.add(cohort)
+            break
+        except IntegrityError:
+            continue
+    flash(f"Cohort created. Enrolment code: {cohort.enrol_code}", "ok")
+    return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))

@@ -1,0 +1,56 @@
+// Live class board: polls live.json every second and redraws the cards. Built with
+// DOM text nodes only (never innerHTML), so a hostile nickname or cue stays text.
+"use strict";
+
+(function () {
+  const POLL_MS = 1000;
+  const STALE_S = 15;
+
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function card(p) {
+    const stale = p.seen_s_ago > STALE_S || p.state === "left";
+    const c = el("article", "live-card" + (stale ? " stale" : ""));
+    c.dataset.participant = p.id;
+    c.append(el("h2", "nick", p.nickname));
+    c.append(el("p", "exercise", p.exercise ? p.exercise.replace(/_/g, " ") : "—"));
+    const reps = el("p", "reps");
+    reps.append(el("span", "n", p.reps), el("span", "unit", " reps"));
+    c.append(reps);
+    c.append(el("p", "cue", p.cue || ""));
+    const seen = stale ? `not seen for ${Math.round(p.seen_s_ago)} s`
+                       : p.state.replace(/_/g, " ");
+    c.append(el("p", "seen", seen));
+    return c;
+  }
+
+  async function poll(board, status) {
+    try {
+      const r = await fetch(board.dataset.src, { credentials: "same-origin",
+                                                 cache: "no-store" });
+      if (r.status === 401 || r.redirected) {
+        status.textContent = "Signed out: reload the page to sign in again.";
+        return;
+      }
+      const data = await r.json();
+      const cards = data.participants.map(card);
+      board.replaceChildren(...(cards.length ? cards
+        : [el("p", "empty", "Nobody has joined yet. Participants appear here when they start a session in their app.")]));
+      status.textContent = `Updated ${new Date().toLocaleTimeString()} · ${cards.length} joined`;
+      board.dataset.updates = String(Number(board.dataset.updates || 0) + 1);
+    } catch (e) {
+      status.textContent = "Connection lost, retrying…";
+    }
+    setTimeout(() => poll(board, status), POLL_MS);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const board = document.getElementById("board");
+    if (board) poll(board, document.getElementById("live-status"));
+  });
+})();

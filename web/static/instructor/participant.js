@@ -1,0 +1,88 @@
+// Charts on the participant page. Data comes from data.json (same origin, no inline
+// script, so the Content-Security-Policy needs no 'unsafe-inline').
+"use strict";
+
+(function () {
+  const PALETTE = ["#1f5fa8", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0e7490",
+                   "#a16207", "#be185d", "#4d7c0f", "#1e40af", "#9a3412"];
+  const label = (s) => s.replace(/_/g, " ");
+
+  function line(id, labels, series, yTitle, yMax) {
+    const el = document.getElementById(id);
+    if (!el) return;
+    new Chart(el, {
+      type: "line",
+      data: {
+        labels,
+        datasets: Object.entries(series).map(([name, values], i) => ({
+          label: label(name), data: values, spanGaps: true,
+          borderColor: PALETTE[i % PALETTE.length],
+          backgroundColor: PALETTE[i % PALETTE.length], tension: 0.2,
+        })),
+      },
+      options: {
+        animation: false, responsive: true, maintainAspectRatio: false,
+        scales: { y: { beginAtZero: true, max: yMax, title: { display: true, text: yTitle } } },
+      },
+    });
+  }
+
+  function faults(data) {
+    const el = document.getElementById("chart-faults");
+    const exercises = Object.keys(data.faults);
+    const keys = [...new Set(exercises.flatMap((e) => Object.keys(data.faults[e])))];
+    new Chart(el, {
+      type: "bar",
+      data: {
+        labels: exercises.map(label),
+        datasets: keys.map((k, i) => ({
+          label: label(k), data: exercises.map((e) => data.faults[e][k] || 0),
+          backgroundColor: PALETTE[i % PALETTE.length],
+        })),
+      },
+      options: {
+        animation: false, responsive: true, maintainAspectRatio: false,
+        scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true,
+                  title: { display: true, text: "reps with the fault" } } },
+      },
+    });
+  }
+
+  function tests(data) {
+    const el = document.getElementById("chart-tests");
+    const t = data.tests;
+    new Chart(el, {
+      type: "line",
+      data: {
+        labels: t.map((x) => x.taken_at),
+        datasets: [
+          { label: "result", data: t.map((x) => x.result), borderColor: "#1f5fa8",
+            backgroundColor: "#1f5fa8", showLine: true, pointRadius: 5 },
+          { label: "norm low", data: t.map((x) => x.low), borderColor: "#9ca3af",
+            borderDash: [4, 4], pointRadius: 0, fill: false },
+          { label: "norm high", data: t.map((x) => x.high), borderColor: "#9ca3af",
+            borderDash: [4, 4], pointRadius: 0, fill: "-1",
+            backgroundColor: "rgba(34, 197, 94, 0.15)" },
+        ],
+      },
+      options: { animation: false, responsive: true, maintainAspectRatio: false,
+                 scales: { y: { beginAtZero: true, title: { display: true,
+                   text: t.length ? t[0].unit : "" } } } },
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", async () => {
+    const box = document.getElementById("charts");
+    if (!box || typeof Chart === "undefined") return;
+    const response = await fetch(box.dataset.src, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const data = await response.json();
+    line("chart-pain", data.labels, { before: data.pain.before, after: data.pain.after,
+         "next day": data.pain.next_day }, "pain (0–10)", 10);
+    line("chart-reps", data.labels, data.reps, "reps");
+    line("chart-rom", data.labels, data.rom, "degrees");
+    faults(data);
+    tests(data);
+    box.dataset.ready = "1";
+  });
+})();
