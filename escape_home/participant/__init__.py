@@ -1,0 +1,186 @@
+"""The participant app: a guided ESCAPE-pain session at home.
+
+`create_app(config)` builds the Flask app (flaskr-style factory); `run_app(...)` is
+what `escape-home run` and ``python app.py`` call: it serves the app on 127.0.0.1
+with waitress and opens the browser.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+import webbrowser
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from flask import Flask, Response
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from escape_home.participant import db, store
+
+log = logging.getLogger(__name__)
+
+WEB = Path(__file__).resolve().parents[2] / "web"
+
+#: Settings: (name, default, help). Defaults are derived from this list.
+SETTINGS: tuple[tuple[str, Any, str], ...] = (
+    ("DATABASE", None, "SQLite file of the progress log (default: user data folder)"),
+    ("SOURCE", None, "camera index or video file; None runs without the camera"),
+    ("MODEL", "full", "pose model: lite, full, heavy or a .task path"),
+    ("PROGRAMME", None, "programme JSON file (default: the packaged programme)"),
+    ("REMOTE_RETRY_S", 300.0, "seconds between retries of a failed upload"),
+    ("NEXT_DAY_HOURS", 12.0, "hours after a session before next-day pain is asked"),
+)
+
+
+def default_database() -> str:
+    """The progress log's default place: the user's data folder."""
+    return str(platformdirs.user_data_path("escape-home") / "progress.sqlite3")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the participant app.
+
+    Args:
+        config: Overrides of `SETTINGS` (and any Flask setting, e.g. TESTING).
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(WEB / "templates"),
+        static_folder=str(WEB / "static"),
+    )
+    app.config.from_mapping({name: default for name, default, _ in SETTINGS})
+    app.config.update(
+        MAX_CONTENT_LENGTH=1_000_000,
+        SESSION_COOKIE_SAMESITE="Strict",
+        WTF_CSRF_TIME_LIMIT=None,  # a session can last an hour; keep the form valid
+    )
+    if config:
+        app.config.update(config)
+    if not app.config["DATABASE"]:
+        app.config["DATABASE"] = default_database()
+
+    from escape_home.participant.programme import load_programme
+
+    app.extensions["escape_home.programme"] = load_programme(app.config["PROGRAMME"])
+    writer = db.init_app(app)
+    writer.call(store.mark_interrupted)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = writer.call(_secret_key)
+    CSRFProtect(app)
+
+    from escape_home.participant import remote
+
+    remote.init_app(app)
+    if app.config["SOURCE"] is not None:
+        _start_live(app)
+
+    from escape_home.participant import (
+        views_live,
+        views_progress,
+        views_session,
+        views_setup,
+        views_tests,
+    )
+
+    for bp in (views_setup.bp, views_session.bp, views_live.bp, views_progress.bp,
+               views_tests.bp):
+        app.register_blueprint(bp)
+    app.after_request(_security_headers)
+    app.context_processor(_template_globals)
+    app.jinja_env.filters["fromjson"] = json.loads
+    app.register_error_handler(HTTPException, _http_error)
+    return app
+
+
+def _http_error(exc: HTTPException) -> Any:
+    """One error path: JSON for the page scripts' API, a plain page for people."""
+    from flask import jsonify, render_template, request
+
+    message = exc.description or "Something went wrong."
+    if isinstance(exc, CSRFError):
+        message = "This page had expired. Please go back and try again."
+    if request.path.startswith(("/api/", "/live/")):
+        return jsonify(error=message), exc.code or 500
+    return render_template("participant/error.html", message=message), exc.code or 500
+
+
+def _secret_key(conn: Any) -> str:
+    """Keep one random key per install, so forms stay valid across restarts."""
+    key = store.get_setting(conn, "secret_key")
+    if key is None:
+        key = secrets.token_hex(32)
+        store.set_setting(conn, "secret_key", key)
+    return key
+
+
+def _start_live(app: Flask) -> None:
+    from escape_home.participant.live import Event, LiveWorker
+
+    writer = db.get_writer_of(app)
+    remote_client = app.extensions["escape_home.remote"]
+
+    def on_event(event: Event) -> None:
+        # Runs on the pipeline thread: only queue work, never wait for the disk.
+        if event.rep is not None:
+            rep = event.rep
+            writer.submit(lambda c: store.add_rep(c, event.set_id, rep))
+        if event.hold is not None:
+            hold = event.hold
+            writer.submit(lambda c: store.add_hold(c, event.set_id, hold))
+        remote_client.live_changed()
+
+    worker = LiveWorker(str(app.config["SOURCE"]), on_event, model=app.config["MODEL"])
+    app.extensions["escape_home.live"] = worker
+    remote_client.live = worker
+    worker.start()
+
+
+def _security_headers(resp: Response) -> Response:
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'; form-action 'self'"
+    )
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    resp.headers["X-Frame-Options"] = "DENY"
+    return resp
+
+
+def _template_globals() -> dict[str, Any]:
+    from flask import current_app
+
+    writer: db.Writer = current_app.extensions["escape_home.writer"]
+    return {"storage_error": writer.error}
+
+
+def run_app(
+    source: str | None = "0",
+    port: int = 5000,
+    open_browser: bool = True,
+    model: str = "full",
+    database: str | None = None,
+    host: str = "127.0.0.1",
+) -> int:
+    """Serve the participant app until interrupted (the `escape-home run` command).
+
+    Returns:
+        The process exit code.
+    """
+    import waitress
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = create_app({"SOURCE": source, "MODEL": model, "DATABASE": database})
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+    log.info("escape-home is running at %s (press Ctrl+C to stop)", url)
+    if open_browser:
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    # Enough threads for the MJPEG stream, the live-state stream and page requests.
+    waitress.serve(app, host=host, port=port, threads=12, ident="escape-home")
+    return 0

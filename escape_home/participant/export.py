@@ -1,0 +1,100 @@
+"""Build the progress log (the shared JSON format) from the local database.
+
+The format is the instructor engineer's schema
+(``escape_home/data/progress_log.schema.json``, docs/progress-log.md). Only numbers,
+answers and short texts go in it: never video or images.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from escape_home.participant import store
+from escape_home.participant.db import now_iso
+
+#: Statuses the shared format knows; a session stopped by the safety check is an
+#: interrupted session whose safety_check says any_yes.
+_STATUS = {"stopped_safety": "interrupted"}
+
+
+def app_version() -> str:
+    try:
+        return version("escape-home")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0.0.0"
+
+
+def _iso(value: str | None) -> str | None:
+    """SQLite stores '+00:00' times; the format accepts them as they are."""
+    return value
+
+
+def _set(s: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "exercise": s["exercise"],
+        "level": int(s["level"]),
+        "target_reps": s["target_reps"],
+        "target_s": s["target_s"],
+        "started_at": _iso(s["started_at"]),
+        "ended_at": _iso(s["ended_at"]),
+        "reps": s["reps"],
+        "holds": s["holds"],
+    }
+    return out
+
+
+def build_log(conn: sqlite3.Connection) -> dict[str, Any]:
+    """Return the whole progress log as a JSON-ready dict.
+
+    Raises:
+        LookupError: There is no profile yet (nothing to export).
+    """
+    profile = store.get_profile(conn)
+    if profile is None:
+        raise LookupError("no profile yet")
+    sessions = []
+    for row in store.sessions(conn):
+        answers = json.loads(row["safety_answers"] or "{}")
+        sessions.append(
+            {
+                "id": row["id"],
+                "number": row["number"],
+                "started_at": _iso(row["started_at"]),
+                "ended_at": _iso(row["ended_at"]),
+                "status": _STATUS.get(row["status"], row["status"]),
+                "pain_before": row["pain_before"],
+                "pain_after": row["pain_after"],
+                "pain_next_day": row["pain_next_day"],
+                "exertion": row["exertion"],
+                "safety_check": {"answers": answers, "any_yes": bool(row["any_yes"])},
+                "sets": [_set(s) for s in store.session_sets(conn, row["id"])],
+            }
+        )
+    tests = [
+        {
+            "id": t["id"],
+            "kind": t["kind"],
+            "taken_at": _iso(t["taken_at"]),
+            "result": t["result"],
+            "unit": t["unit"],
+            "norm": json.loads(t["norm"]) if t["norm"] else None,
+        }
+        for t in store.tests(conn)
+    ]
+    return {
+        "format": "escape-home-progress-log",
+        "version": 1,
+        "app_version": app_version(),
+        "exported_at": now_iso(),
+        "participant": {
+            "id": profile["participant_uuid"],
+            "joint": profile["joint"],
+            "age_band": profile["age_band"],
+            "sex": profile["sex"],
+        },
+        "sessions": sessions,
+        "tests": tests,
+    }

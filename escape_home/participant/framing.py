@@ -1,0 +1,116 @@
+"""Camera-check feedback: can the camera see the whole person well enough?
+
+Pure functions of a `Pose` and a little image statistics, so they are easy to test.
+Every message is a short plain sentence for the person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from escape_home.landmarks import Landmark as L
+from escape_home.landmarks import Pose
+
+#: Landmarks that must be seen for whole-body tracking.
+BODY = (L.NOSE, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP,
+        L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE)
+#: Visibility a landmark needs (escape-pain.md 4.2 suggests 0.5-0.6).
+VISIBLE = 0.5
+#: Body height (nose to lowest ankle) as a share of the frame height.
+TOO_CLOSE = 0.92
+TOO_FAR = 0.35
+DARK = 45.0
+BRIGHT = 225.0
+
+
+@dataclass
+class Framing:
+    """The verdict for one frame."""
+
+    person: bool = False
+    whole_body: bool = False
+    size_ok: bool = False
+    facing: str | None = None  # "front" or "side" when it can be told
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when tracking can work (light and facing are advice only)."""
+        return self.person and self.whole_body and self.size_ok
+
+
+def facing(pose: Pose) -> str | None:
+    """Tell whether the person faces the camera or stands side-on.
+
+    Shoulder width seen by the camera shrinks as the person turns; compare it with
+    the torso length, which does not change with the turn.
+    """
+    needed = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
+    if not all(pose.visible(lm, 0.3) for lm in needed):
+        return None
+    ls, rs = pose.point(L.LEFT_SHOULDER), pose.point(L.RIGHT_SHOULDER)
+    lh, rh = pose.point(L.LEFT_HIP), pose.point(L.RIGHT_HIP)
+    torso = float(np.linalg.norm((ls + rs) / 2 - (lh + rh) / 2))
+    if torso <= 1e-6:
+        return None
+    ratio = float(abs(ls[0] - rs[0])) / torso
+    if ratio > 0.45:
+        return "front"
+    if ratio < 0.3:
+        return "side"
+    return None
+
+
+def assess(pose: Pose, brightness: float, want_view: str | None = None) -> Framing:
+    """Judge one frame and say, in plain words, what to change.
+
+    Args:
+        pose: The pose found in the frame (may be empty).
+        brightness: Mean grey level of the frame, 0-255.
+        want_view: "side" or "front" for the next exercise, or None.
+    """
+    f = Framing()
+    if brightness < DARK:
+        f.messages.append("The room looks dark. Turn on a light or open the curtains.")
+    elif brightness > BRIGHT:
+        f.messages.append("The picture is very bright. Close the curtains behind you.")
+    if pose.is_empty:
+        f.messages.append(
+            "I can't see you yet. Stand back so the camera can see you from head "
+            "to feet."
+        )
+        return f
+    f.person = True
+    missing = [lm for lm in BODY if not pose.visible(lm, VISIBLE)]
+    xy = pose.xy[[int(lm) for lm in BODY]]
+    off_edge = bool(np.any((xy < 0.01) | (xy > 0.99)))
+    if missing or off_edge:
+        names = {lm.name.split("_")[-1].lower() for lm in missing}
+        if names & {"ankle", "knee"}:
+            f.messages.append("I can't see your feet. Move the camera or step back.")
+        elif "nose" in names or "shoulder" in names:
+            f.messages.append("I can't see your head. Tilt the camera up or step back.")
+        else:
+            f.messages.append("Please stand so the camera sees all of you.")
+    else:
+        f.whole_body = True
+    ankles_y = [pose.xy[int(a), 1] for a in (L.LEFT_ANKLE, L.RIGHT_ANKLE)]
+    height = float(np.nanmax(ankles_y) - pose.xy[int(L.NOSE), 1])
+    if not np.isfinite(height):
+        height = 0.0
+    if height > TOO_CLOSE or (not f.whole_body and height > 0.75):
+        f.messages.append("You are too close. Take a step back.")
+    elif f.whole_body and height < TOO_FAR:
+        f.messages.append("You are quite far away. Take a step closer.")
+    else:
+        f.size_ok = f.whole_body
+    f.facing = facing(pose)
+    if want_view == "side" and f.facing == "front":
+        f.messages.append("For the next exercise, turn so your side faces the camera.")
+    elif want_view == "front" and f.facing == "side":
+        f.messages.append("For the next exercise, turn to face the camera.")
+    if f.ok and not f.messages:
+        f.messages.append("I can see you well. Good.")
+    return f

@@ -1,0 +1,283 @@
+"""The live worker: camera -> pose -> exercise tracker -> events, picture and state.
+
+Two threads. The capture thread reads the source at its own pace and keeps only the
+newest frame (older ones are dropped, never queued), so a slow model never builds up
+lag. The pipeline thread takes the newest frame, runs pose estimation and the
+tracker, hands events to a callback (which must not block: the app's callback puts
+them on the database writer's queue), draws the overlay, encodes the JPEG for the
+MJPEG stream and publishes a state snapshot that pages read.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+from escape_home.errors import EscapeHomeError, UnknownExercise
+from escape_home.events import FrameUpdate, Hold, Rep
+from escape_home.landmarks import Pose
+from escape_home.participant import camera
+from escape_home.participant.framing import assess
+
+log = logging.getLogger(__name__)
+
+#: Frames without problems needed before the camera check says "ready" (~1 s).
+READY_FRAMES = 12
+
+
+class Estimator(Protocol):
+    def process(self, image: Any, timestamp_s: float, frame_index: int) -> Pose: ...
+    def close(self) -> None: ...
+
+
+class Tracker(Protocol):
+    def update(self, pose: Pose) -> FrameUpdate: ...
+    def summary(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something to log: a completed rep or hold of the current set."""
+
+    set_id: int
+    rep: Rep | None = None
+    hold: Hold | None = None
+
+
+def _default_estimator(model: str) -> Estimator:
+    from escape_home.pose import PoseEstimator
+
+    est: Estimator = PoseEstimator(model=model)
+    return est
+
+
+def _default_tracker(exercise: str) -> Tracker:
+    from escape_home.engine import ExerciseTracker
+
+    tracker: Tracker = ExerciseTracker(exercise)
+    return tracker
+
+
+class LiveWorker:
+    """Runs capture and the pipeline; pages read `state()` and `jpeg()`.
+
+    Args:
+        source: Camera index ("0") or a video file (played at its own speed, looped).
+        on_event: Called on the pipeline thread for every rep/hold; must not block.
+        model: Pose model name or path.
+        make_estimator: Factory for the pose estimator (tests may replace it).
+        make_tracker: Factory for exercise trackers (tests may replace it).
+    """
+
+    def __init__(
+        self,
+        source: str,
+        on_event: Callable[[Event], None],
+        model: str = "full",
+        make_estimator: Callable[[str], Estimator] = _default_estimator,
+        make_tracker: Callable[[str], Tracker] = _default_tracker,
+    ) -> None:
+        self.camera = camera.Capture(source)
+        self._on_event = on_event
+        self._model = model
+        self._make_estimator = make_estimator
+        self._make_tracker = make_tracker
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._stop = threading.Event()
+        self._tracker: Tracker | None = None
+        self._state: dict[str, Any] = {
+            "seq": 0, "mode": "idle", "set_id": None, "exercise": None,
+            "tracking": False, "paused": False, "reps": 0, "reps_by_side": {},
+            "phase": "idle", "signal": None, "cue": None, "cue_seq": 0,
+            "warning": None, "hold_s": 0.0, "want_view": None,
+            "framing": {"ok": False, "ready": False, "messages": []},
+            "camera": {"status": "starting", "message": "Starting the camera..."},
+            "model_error": None, "rep_capture_t": None, "fps": 0.0,
+            "rep_times": [], "begun_t": 0.0,
+        }
+        self._jpeg: bytes | None = None
+        self._jpeg_seq = 0
+        self._good_frames = 0
+        self.timings: dict[str, list[float]] = {
+            "pose": [], "track": [], "draw": [], "encode": []}
+        self.keep_timings = False
+        self._thread = threading.Thread(target=self._run, name="live", daemon=True)
+
+    # ----------------------------------------------------------------- control
+
+    def start(self) -> None:
+        self.camera.start()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.camera.stop()
+        self._thread.join(timeout=5)
+
+    def begin(self, mode: str, exercise: str | None = None, set_id: int | None = None,
+              want_view: str | None = None, rewind: bool = True) -> bool:
+        """Start a camera check, a set or a test; return True if reps are counted."""
+        tracker: Tracker | None = None
+        if exercise is not None and mode in ("exercise", "test"):
+            try:
+                tracker = self._make_tracker(exercise)
+            except (UnknownExercise, ImportError) as exc:
+                log.warning("no tracker for %s: %s", exercise, exc)
+        if rewind:
+            self.camera.rewind()  # a video source starts again from its beginning
+        with self._changed:
+            self._tracker = tracker
+            self._good_frames = 0
+            self._state.update(
+                mode=mode, exercise=exercise, set_id=set_id, tracking=tracker is not None,
+                paused=False, reps=0, reps_by_side={}, phase="idle", cue=None,
+                warning=None, hold_s=0.0, want_view=want_view, rep_capture_t=None,
+                rep_times=[], begun_t=time.monotonic(),
+                framing={"ok": False, "ready": False, "messages": []},
+            )
+            self._publish()
+        return tracker is not None
+
+    def pause(self, paused: bool) -> None:
+        with self._changed:
+            self._state["paused"] = paused
+            self._publish()
+
+    def end(self) -> dict[str, Any]:
+        """Stop counting; return the tracker's summary (empty if none)."""
+        with self._changed:
+            tracker, self._tracker = self._tracker, None
+            self._state.update(mode="idle", set_id=None, tracking=False, cue=None)
+            self._publish()
+        return tracker.summary() if tracker is not None else {}
+
+    # ------------------------------------------------------------------ output
+
+    def state(self) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._state)
+
+    def wait_state(self, after_seq: int, timeout: float) -> dict[str, Any]:
+        """Block until the state changes past `after_seq` (or the timeout)."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: self._state["seq"] != after_seq or self._stop.is_set(), timeout
+            )
+            return dict(self._state)
+
+    def jpeg(self, after_seq: int, timeout: float) -> tuple[bytes | None, int]:
+        """Block until a newer annotated frame exists; return it with its number."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: self._jpeg_seq != after_seq or self._stop.is_set(), timeout
+            )
+            return self._jpeg, self._jpeg_seq
+
+    def _publish(self) -> None:
+        """Bump the state number and wake readers (caller holds the lock)."""
+        self._state["seq"] += 1
+        self._changed.notify_all()
+
+    # ---------------------------------------------------------------- pipeline
+
+    def _run(self) -> None:
+        try:
+            estimator = self._make_estimator(self._model)
+        except (EscapeHomeError, ImportError, RuntimeError, OSError) as exc:
+            with self._changed:
+                self._state["model_error"] = f"The pose model could not be loaded: {exc}"
+                self._publish()
+            estimator = None
+        annotator = _annotator()
+        last_index = -1
+        fps_t, fps_n = time.monotonic(), 0
+        try:
+            while not self._stop.is_set():
+                grabbed = self.camera.latest(last_index, timeout=0.5)
+                status = self.camera.status()
+                if grabbed is None:
+                    self._set_camera(status)
+                    continue
+                frame_no, image, capture_t = grabbed
+                last_index = frame_no
+                self._step(estimator, annotator, image, capture_t, frame_no, status)
+                fps_n += 1
+                if time.monotonic() - fps_t >= 2.0:
+                    with self._lock:
+                        self._state["fps"] = round(fps_n / (time.monotonic() - fps_t), 1)
+                    fps_t, fps_n = time.monotonic(), 0
+        finally:
+            if estimator is not None:
+                estimator.close()
+
+    def _set_camera(self, status: dict[str, str]) -> None:
+        with self._changed:
+            if self._state["camera"] != status:
+                self._state["camera"] = status
+                self._publish()
+
+    def _step(self, estimator: Estimator | None, annotator: Any, image: Any,
+              capture_t: float, frame_no: int, status: dict[str, str]) -> None:
+        t0 = time.perf_counter()
+        ts = capture_t - self.camera.t0
+        pose = (estimator.process(image, ts, frame_no) if estimator is not None
+                else Pose.empty(ts, image.shape[1], image.shape[0], frame_no))
+        t1 = time.perf_counter()
+        with self._lock:
+            tracker = None if self._state["paused"] else self._tracker
+            set_id = self._state["set_id"]
+            want_view = self._state["want_view"]
+        update = tracker.update(pose) if tracker is not None else None
+        if update is not None and set_id is not None and (update.rep or update.hold):
+            self._on_event(Event(set_id, update.rep, update.hold))
+        t2 = time.perf_counter()
+        small = cv2.resize(image, (32, 24), interpolation=cv2.INTER_AREA)
+        framing = assess(pose, float(np.mean(small)), want_view)
+        with self._changed:
+            st = self._state
+            st["camera"] = status
+            self._good_frames = self._good_frames + 1 if framing.ok else 0
+            st["framing"] = {"ok": framing.ok, "ready": self._good_frames >= READY_FRAMES,
+                             "messages": framing.messages, "facing": framing.facing}
+            if update is not None and tracker is self._tracker:
+                if update.reps != st["reps"]:
+                    st["rep_capture_t"] = capture_t
+                    st["rep_times"] = [*st["rep_times"],
+                                       round(capture_t - st["begun_t"], 2)]
+                st.update(reps=update.reps, reps_by_side=update.reps_by_side,
+                          phase=update.phase, signal=update.signal,
+                          warning=update.warning, hold_s=round(update.hold_s, 1))
+                if update.cue is not None and (st["cue"] or {}).get("text") != update.cue.text:
+                    st["cue"] = {"key": update.cue.key, "text": update.cue.text}
+                    st["cue_seq"] += 1
+            self._publish()
+        label = f"{st['reps']}" if tracker is not None else ""
+        drawn = annotator.annotate(image, pose, update, label) if annotator else image
+        t3 = time.perf_counter()
+        ok, buf = cv2.imencode(".jpg", drawn, [cv2.IMWRITE_JPEG_QUALITY, 70])
+        t4 = time.perf_counter()
+        with self._changed:
+            if ok:
+                self._jpeg = buf.tobytes()
+                self._jpeg_seq += 1
+                self._changed.notify_all()
+        if self.keep_timings:
+            for key, dt in zip(("pose", "track", "draw", "encode"),
+                               (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+                self.timings[key].append(dt * 1000)
+
+
+def _annotator() -> Any:
+    try:
+        from escape_home.annotate import Annotator
+    except ImportError:  # drawing is a nicety; the stream still works without it
+        return None
+    return Annotator()

@@ -1,0 +1,196 @@
+"""Talking to the instructor's server: enrolment, log upload, live class board.
+
+Nothing here runs on the frame path. Uploads happen on a background thread: after
+each session the log is marked as waiting; the thread sends the whole log (the
+server stores it idempotently) and keeps retrying, at start-up and every few
+minutes, until the server says it has it. The live board gets numbers only, from a
+second thread that coalesces changes (the newest state wins; nothing queues).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask
+
+from escape_home.errors import EscapeHomeError
+from escape_home.participant import db, export, store
+
+log = logging.getLogger(__name__)
+
+TIMEOUT_S = 10.0
+LIVE_MIN_INTERVAL_S = 0.5
+NO_CLASS_BACKOFF_S = 30.0
+
+
+class RemoteError(EscapeHomeError):
+    """The server could not be reached or refused (message is for the person)."""
+
+
+def check_server(address: str) -> str:
+    """Normalise a server address typed by a person; raise RemoteError if unusable."""
+    address = address.strip().rstrip("/")
+    if "://" not in address:
+        address = "https://" + address
+    parts = urlsplit(address)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise RemoteError("That does not look like a web address. Check it and try again.")
+    return address
+
+
+def post_json(url: str, body: Any, token: str | None = None) -> tuple[int, Any]:
+    """POST JSON; return (status, parsed body or None). Raise RemoteError if offline."""
+    data = json.dumps(body).encode("utf-8")
+    req = urllib.request.Request(url, data=data, method="POST")
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=TIMEOUT_S) as resp:
+            raw = resp.read()
+            status = int(resp.status)
+    except urllib.error.HTTPError as exc:
+        raw, status = exc.read(), int(exc.code)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise RemoteError(f"The server could not be reached ({exc}).") from exc
+    try:
+        parsed = json.loads(raw) if raw else None
+    except ValueError:
+        parsed = None
+    return status, parsed
+
+
+def enrol(server: str, code: str, nickname: str) -> tuple[str, str]:
+    """Exchange an enrolment code for (participant_id, token)."""
+    status, body = post_json(f"{server}/api/enrol", {"code": code, "nickname": nickname})
+    if status >= 400 or not isinstance(body, dict):
+        reason = body.get("error") if isinstance(body, dict) else None
+        raise RemoteError(
+            f"The server did not accept the code ({reason or f'error {status}'}). "
+            "Check the code with your instructor."
+        )
+    pid, token = body.get("participant_id"), body.get("token")
+    if not isinstance(pid, str) or not isinstance(token, str):
+        raise RemoteError("The server sent an unexpected answer. Try again later.")
+    return pid, token
+
+
+class RemoteClient:
+    """Background uploader and live-board sender for one app."""
+
+    def __init__(self, app: Flask) -> None:
+        self._path = app.config["DATABASE"]
+        self._writer = db.get_writer_of(app)
+        self._retry_s = float(app.config["REMOTE_RETRY_S"])
+        self.live: Any = None  # the LiveWorker, when there is a camera
+        self.last_error: str | None = None
+        self.last_upload: str | None = None
+        self._wake = threading.Event()
+        self._live_wake = threading.Event()
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._upload_loop, name="upload", daemon=True),
+            threading.Thread(target=self._live_loop, name="live-board", daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._live_wake.set()
+
+    def upload_soon(self) -> None:
+        """Mark the log as waiting and wake the uploader."""
+        self._writer.submit(lambda c: store.set_setting(c, "upload_pending", "1"))
+        self._wake.set()
+
+    def live_changed(self) -> None:
+        """Called from the pipeline: cheap, never blocks."""
+        self._live_wake.set()
+
+    def _settings(self) -> dict[str, str | None]:
+        conn = db.connect(self._path)
+        try:
+            return {k: store.get_setting(conn, k)
+                    for k in ("server", "token", "upload_pending")}
+        finally:
+            conn.close()
+
+    def upload_now(self) -> bool:
+        """Send the whole log now; True when the server has it."""
+        s = self._settings()
+        if not s["server"] or not s["token"]:
+            return False
+        conn = db.connect(self._path)
+        try:
+            body = export.build_log(conn)
+        except LookupError:
+            return False
+        finally:
+            conn.close()
+        try:
+            status, reply = post_json(f"{s['server']}/api/logs", body, s["token"])
+        except RemoteError as exc:
+            self.last_error = str(exc)
+            return False
+        if status >= 400:
+            detail = reply.get("error") if isinstance(reply, dict) else None
+            self.last_error = f"The server refused the upload ({detail or status})."
+            return False
+        self.last_error = None
+        self.last_upload = db.now_iso()
+        self._writer.call(lambda c: store.set_setting(c, "upload_pending", None))
+        return True
+
+    def _upload_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self._settings()["upload_pending"]:
+                    self.upload_now()
+            except Exception:  # never let the uploader die; retry later
+                log.exception("upload failed")
+            self._wake.wait(self._retry_s)
+            self._wake.clear()
+
+    def _live_loop(self) -> None:
+        backoff_until = 0.0
+        while not self._stop.is_set():
+            self._live_wake.wait(5.0)
+            self._live_wake.clear()
+            worker = self.live
+            if worker is None or time.monotonic() < backoff_until:
+                continue
+            st = worker.state()
+            if st["mode"] == "idle" or st["exercise"] is None:
+                continue
+            s = self._settings()
+            if not s["server"] or not s["token"]:
+                continue
+            body = {
+                "exercise": st["exercise"],
+                "reps": int(st["reps"]),
+                "cue": (st["cue"] or {}).get("text"),
+                "state": "paused" if st["paused"] else "exercising",
+                "ts": db.now_iso(),
+            }
+            try:
+                status, _ = post_json(f"{s['server']}/api/live", body, s["token"])
+            except RemoteError:
+                status = 0
+            if status in (0, 404, 409):  # offline or no class live: ask again later
+                backoff_until = time.monotonic() + NO_CLASS_BACKOFF_S
+            self._stop.wait(LIVE_MIN_INTERVAL_S)
+
+
+def init_app(app: Flask) -> RemoteClient:
+    client = RemoteClient(app)
+    app.extensions["escape_home.remote"] = client
+    return client

@@ -1,0 +1,210 @@
+"""The session: pain before, camera check, the player, pain after, next levels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.wrappers import Response
+
+from escape_home.participant import progression, store
+from escape_home.participant.db import get_db, get_writer
+from escape_home.participant.views_setup import programme, score
+
+bp = Blueprint("session", __name__)
+
+
+def get_session(sid: str, open_only: bool = False) -> Any:
+    """Load a session or abort 404 (409 if it is closed and `open_only`)."""
+    row = store.get_session(get_db(), sid)
+    if row is None:
+        abort(404, f"There is no session {sid}.")
+    if open_only and row["status"] != "in_progress":
+        abort(409, "This session has already ended.")
+    return row
+
+
+def live() -> Any:
+    return current_app.extensions.get("escape_home.live")
+
+
+def plan_of(row: Any) -> list[dict[str, Any]]:
+    return programme().plan(row["number"], store.levels(get_db()))
+
+
+@bp.route("/session/<sid>/pain-before", methods=("GET", "POST"))
+def pain_before(sid: str) -> Any:
+    row = get_session(sid, open_only=True)
+    if request.method == "POST":
+        value = score("pain")
+        if value is None:
+            flash("Please choose a number from 0 to 10.")
+        else:
+            get_writer().call(lambda c: store.update_session(c, sid, pain_before=value))
+            return redirect(url_for("session.camera", sid=sid))
+    return render_template("participant/pain_before.html", session=row)
+
+
+@bp.route("/session/<sid>/camera")
+def camera(sid: str) -> Any:
+    row = get_session(sid, open_only=True)
+    plan = plan_of(row)
+    first = next((s for s in plan if s["kind"] == "exercise"), None)
+    return render_template("participant/camera.html", session=row,
+                           want_view=first["view"] if first else None,
+                           has_camera=live() is not None)
+
+
+@bp.route("/session/<sid>/play")
+def play(sid: str) -> Any:
+    row = get_session(sid, open_only=True)
+    return render_template("participant/play.html", session=row, plan=plan_of(row),
+                           has_camera=live() is not None)
+
+
+@bp.post("/api/session/<sid>/step")
+def step(sid: str) -> Response:
+    get_session(sid, open_only=True)
+    index = request.get_json(silent=True, force=True) or {}
+    value = index.get("step")
+    if not isinstance(value, int) or value < 0:
+        abort(400, "step must be a whole number")
+    get_writer().submit(lambda c: store.update_session(c, sid, step=value))
+    return jsonify(ok=True)
+
+
+@bp.post("/api/session/<sid>/set/start")
+def set_start(sid: str) -> Response:
+    row = get_session(sid, open_only=True)
+    body = request.get_json(silent=True, force=True) or {}
+    index = body.get("step")
+    plan = plan_of(row)
+    if not isinstance(index, int) or not 0 <= index < len(plan) or plan[index]["kind"] != "exercise":
+        abort(400, "step must point at an exercise of this session")
+    s = plan[index]
+    set_id = get_writer().call(lambda c: store.start_set(
+        c, sid, s["exercise"], s["level"], s["target_reps"], s["target_s"]))
+    worker = live()
+    tracking = bool(worker and worker.begin("exercise", s["exercise"], set_id,
+                                            want_view=s["view"]))
+    return jsonify(set_id=set_id, tracking=tracking)
+
+
+@bp.post("/api/session/<sid>/set/<int:set_id>/end")
+def set_end(sid: str, set_id: int) -> Response:
+    get_session(sid)
+    body = request.get_json(silent=True, force=True) or {}
+    outcome = body.get("outcome")
+    if outcome not in ("done", "skipped", "stopped"):
+        abort(400, "outcome must be done, skipped or stopped")
+    worker = live()
+    if worker is not None and worker.state()["set_id"] == set_id:
+        worker.end()
+    get_writer().call(lambda c: store.end_set(c, set_id, outcome))
+    return jsonify(ok=True)
+
+
+@bp.post("/api/live/pause")
+def pause() -> Response:
+    body = request.get_json(silent=True, force=True) or {}
+    worker = live()
+    if worker is not None:
+        worker.pause(bool(body.get("paused")))
+    return jsonify(ok=True)
+
+
+@bp.route("/session/<sid>/after", methods=("GET", "POST"))
+def after(sid: str) -> Any:
+    row = get_session(sid)
+    if request.method == "POST":
+        pain, effort = score("pain"), score("exertion")
+        if pain is None or effort is None:
+            flash("Please choose a number from 0 to 10 for both questions.")
+        else:
+            finish(sid, pain, effort)
+            return redirect(url_for("session.summary", sid=sid))
+    worker = live()
+    if worker is not None:
+        worker.end()
+    return render_template("participant/after.html", session=row)
+
+
+def finish(sid: str, pain: int, effort: int) -> None:
+    """Close the session, work out level suggestions, queue the upload."""
+    row = store.get_session(get_db(), sid)
+    prog = programme()
+    levels = store.levels(get_db())
+    sets = store.session_sets(get_db(), sid)
+    suggestions: dict[str, tuple[str, str]] = {}
+    for s in sets:  # the last set of each exercise decides
+        ex = s["exercise"]
+        if ex in prog.exercises:
+            suggestions[ex] = progression.suggest(
+                s, levels.get(ex, 1), prog.max_level(ex), pain,
+                row["pain_before"] if row else None)
+
+    def write(c: Any) -> None:
+        store.update_session(c, sid, pain_after=pain, exertion=effort)
+        store.finish_session(c, sid, "completed")
+        store.save_suggestions(c, sid, suggestions)
+
+    get_writer().call(write)
+    current_app.extensions["escape_home.remote"].upload_soon()
+
+
+@bp.route("/session/<sid>/summary", methods=("GET", "POST"))
+def summary(sid: str) -> Any:
+    row = get_session(sid)
+    prog = programme()
+    conn = get_db()
+    levels = store.levels(conn)
+    if request.method == "POST":
+        for sug in store.suggestions(conn, sid):
+            ex = sug["exercise"]
+            choice = request.form.get(f"choice_{ex}", sug["suggestion"])
+            if choice not in ("up", "stay", "back"):
+                continue
+            level = progression.new_level(choice, levels.get(ex, 1), prog.max_level(ex))
+            get_writer().call(lambda c, ex=ex, choice=choice, level=level:
+                              store.choose_progression(c, sid, ex, choice, level))
+        flash("Saved. Your next session will use these levels.")
+        return redirect(url_for("setup.home"))
+    items = []
+    for sug in store.suggestions(conn, sid):
+        ex = sug["exercise"]
+        lv = levels.get(ex, 1)
+        items.append({"exercise": ex, "name": prog.exercises[ex]["name"],
+                      "suggestion": sug["suggestion"], "reason": sug["reason"],
+                      "level": prog.level(ex, lv),
+                      "up": prog.level(ex, lv + 1) if lv < prog.max_level(ex) else None,
+                      "back": prog.level(ex, lv - 1) if lv > 1 else None})
+    sets = store.session_sets(conn, sid)
+    return render_template(
+        "participant/summary.html", session=row, items=items, sets=sets,
+        names={k: v["name"] for k, v in prog.exercises.items()},
+        advice=progression.pain_advice(row["pain_before"], row["pain_after"]))
+
+
+@bp.post("/session/<sid>/resume")
+def resume(sid: str) -> Response:
+    get_session(sid)
+    get_writer().call(lambda c: store.resume_session(c, sid))
+    return redirect(url_for("session.camera", sid=sid))
+
+
+@bp.post("/session/<sid>/close")
+def close(sid: str) -> Response:
+    get_session(sid)
+    get_writer().call(lambda c: store.finish_session(c, sid, "interrupted"))
+    flash("That session is closed. It stays in your log as not finished.")
+    return redirect(url_for("setup.home"))

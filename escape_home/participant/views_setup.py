@@ -1,0 +1,172 @@
+"""Home page, profile, safety check, next-day pain and settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.wrappers import Response
+
+from escape_home.participant import remote, store
+from escape_home.participant.db import get_db, get_writer
+from escape_home.participant.programme import Programme
+
+bp = Blueprint("setup", __name__)
+
+AGE_BANDS = ("45-49", "50-54", "55-59", "60-64", "65-69", "70-74", "75-79", "80-84",
+             "85-89", "90+")
+JOINTS = {"knee": "My knee (or knees)", "hip": "My hip (or hips)",
+          "both": "Both knee and hip"}
+SEXES = {"female": "Female", "male": "Male", "": "I'd rather not say"}
+
+
+def programme() -> Programme:
+    prog: Programme = current_app.extensions["escape_home.programme"]
+    return prog
+
+
+def score(name: str) -> int | None:
+    """Read a 0-10 score from the form; None if missing or out of range."""
+    raw = request.form.get(name, "")
+    if not raw.isdigit() or not 0 <= int(raw) <= 10:
+        return None
+    return int(raw)
+
+
+@bp.route("/")
+def home() -> Any:
+    conn = get_db()
+    profile = store.get_profile(conn)
+    if profile is None:
+        return redirect(url_for("setup.profile"))
+    hours = float(current_app.config["NEXT_DAY_HOURS"])
+    return render_template(
+        "participant/home.html",
+        profile=profile,
+        next_number=store.next_session_number(conn),
+        done=store.completed_count(conn),
+        interrupted=store.interrupted_session(conn),
+        next_day=store.needs_next_day_pain(conn, hours),
+    )
+
+
+@bp.route("/profile", methods=("GET", "POST"))
+def profile() -> Any:
+    conn = get_db()
+    current = store.get_profile(conn)
+    if request.method == "POST":
+        nickname = request.form.get("nickname", "").strip()
+        joint = request.form.get("joint", "")
+        age_band = request.form.get("age_band", "")
+        sex = request.form.get("sex", "")
+        error = None
+        if not nickname or len(nickname) > 40:
+            error = "Please type a first name or nickname (up to 40 letters)."
+        elif joint not in JOINTS:
+            error = "Please choose which joint troubles you."
+        elif age_band not in AGE_BANDS:
+            error = "Please choose your age group."
+        elif sex not in SEXES:
+            error = "Please choose one of the answers for sex, or 'I'd rather not say'."
+        if error is None:
+            get_writer().call(
+                lambda c: store.save_profile(c, nickname, joint, age_band, sex or None)
+            )
+            return redirect(url_for("setup.home"))
+        flash(error)
+    return render_template(
+        "participant/profile.html", profile=current, form=request.form,
+        age_bands=AGE_BANDS, joints=JOINTS, sexes=SEXES,
+    )
+
+
+@bp.route("/safety", methods=("GET", "POST"))
+def safety() -> Any:
+    conn = get_db()
+    if store.get_profile(conn) is None:
+        return redirect(url_for("setup.profile"))
+    first = not store.sessions(conn)
+    prog = programme()
+    questions = prog.safety_questions if first else prog.brief_safety_questions()
+    if request.method == "POST":
+        answers: dict[str, bool] = {}
+        for q in questions:
+            value = request.form.get(q["key"])
+            if value not in ("yes", "no"):
+                flash("Please answer every question with Yes or No.")
+                return render_template("participant/safety.html", questions=questions,
+                                       first=first, form=request.form)
+            answers[q["key"]] = value == "yes"
+        number = store.next_session_number(conn)
+        sid = get_writer().call(lambda c: store.start_session(c, number, answers))
+        if any(answers.values()):
+            emergency = any(answers[q["key"]] for q in questions if q.get("emergency"))
+            return render_template("participant/stop.html", emergency=emergency)
+        return redirect(url_for("session.pain_before", sid=sid))
+    return render_template("participant/safety.html", questions=questions, first=first,
+                           form={})
+
+
+@bp.post("/next-day-pain")
+def next_day_pain() -> Response:
+    sid = request.form.get("session_id", "")
+    value = score("pain")
+    if value is None:
+        flash("Please choose a number from 0 to 10.")
+    else:
+        get_writer().call(lambda c: store.update_session(c, sid, pain_next_day=value))
+        current_app.extensions["escape_home.remote"].upload_soon()
+        flash("Thank you. Your answer is saved.")
+    return redirect(url_for("setup.home"))
+
+
+@bp.route("/settings", methods=("GET", "POST"))
+def settings() -> Any:
+    conn = get_db()
+    client: remote.RemoteClient = current_app.extensions["escape_home.remote"]
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "enrol":
+            try:
+                server = remote.check_server(request.form.get("server", ""))
+                code = request.form.get("code", "").strip()
+                if not code:
+                    raise remote.RemoteError("Please type the code your instructor gave you.")
+                profile = store.get_profile(conn)
+                nickname = profile["nickname"] if profile else ""
+                pid, token = remote.enrol(server, code, nickname)
+            except remote.RemoteError as exc:
+                flash(str(exc))
+            else:
+                def save(c: Any) -> None:
+                    store.set_setting(c, "server", server)
+                    store.set_setting(c, "participant_id", pid)
+                    store.set_setting(c, "token", token)
+
+                get_writer().call(save)
+                client.upload_soon()
+                flash("You are now linked to your instructor.")
+        elif action == "forget":
+            def forget(c: Any) -> None:
+                for key in ("server", "participant_id", "token"):
+                    store.set_setting(c, key, None)
+
+            get_writer().call(forget)
+            flash("This computer is no longer linked to an instructor.")
+        return redirect(url_for("setup.settings"))
+    return render_template(
+        "participant/settings.html",
+        server=store.get_setting(conn, "server"),
+        enrolled=store.get_setting(conn, "token") is not None,
+        pending=store.get_setting(conn, "upload_pending") is not None,
+        last_error=client.last_error,
+        last_upload=client.last_upload,
+    )

@@ -1,0 +1,230 @@
+/* The session player: plays the plan step by step (education, warm-up, exercises with
+   live counting, rest, cool-down, relaxation). The page never blocks the camera:
+   counting happens in the app; this script only shows it and says it. */
+"use strict";
+(function () {
+  const root = document.getElementById("player");
+  const plan = JSON.parse(document.getElementById("plan").textContent);
+  const sid = root.dataset.session;
+  const hasCamera = root.dataset.camera === "1";
+  const $ = function (id) { return document.getElementById(id); };
+  const title = $("title"), card = $("card"), where = $("where");
+  const primary = $("primary"), pauseBtn = $("pause"), skipBtn = $("skip");
+  const counter = $("counter"), countBox = $("count-box"), timerEl = $("timer");
+  const cueEl = $("cue"), video = $("video"), mute = $("mute");
+
+  let index = Math.min(parseInt(root.dataset.step, 10) || 0, plan.length);
+  let phase = null;          // intro, countdown, work, rest, timed, idle
+  let setId = null;          // the set being counted
+  let target = null;         // target reps of the current set
+  let ticker = null;
+  let paused = false;
+  let lastCueSeq = -1;
+  let onPrimary = null;
+
+  mute.checked = EH.muted();
+  mute.addEventListener("change", function () { EH.setMuted(mute.checked); });
+
+  /* A countdown that can pause: calls tick(secondsLeft) and done() at zero. */
+  function Ticker(seconds, tick, done) {
+    let left = seconds * 1000, last = Date.now();
+    const id = setInterval(function () {
+      const now = Date.now();
+      if (!paused) { left -= now - last; }
+      last = now;
+      tick(Math.max(0, Math.ceil(left / 1000)));
+      if (left <= 0) { clearInterval(id); done(); }
+    }, 200);
+    tick(seconds);
+    return { stop: function () { clearInterval(id); } };
+  }
+
+  function stopTicker() { if (ticker) { ticker.stop(); ticker = null; } }
+
+  function setPrimary(label, fn) {
+    primary.textContent = label;
+    primary.classList.toggle("hidden", !label);
+    onPrimary = fn;
+  }
+  primary.addEventListener("click", function () { if (onPrimary) { onPrimary(); } });
+
+  function showTimer(on) { timerEl.classList.toggle("hidden", !on); }
+  function showCount(on) { countBox.classList.toggle("hidden", !on); }
+  function showVideo(on) { if (video) { video.classList.toggle("hidden", !on); } }
+  function fmt(s) { return s >= 60 ? Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0") : String(s); }
+
+  function heading(text) { title.textContent = text; title.focus(); }
+  function paragraphs(lines) { lines.forEach(function (t) { card.appendChild(EH.el("p", { "class": "lead" }, t)); }); }
+
+  function reset() {
+    stopTicker();
+    card.replaceChildren();
+    cueEl.textContent = "";
+    showTimer(false); showCount(false);
+    pauseBtn.classList.add("hidden");
+    paused = false; pauseBtn.textContent = "Pause";
+  }
+
+  function next() {
+    index += 1;
+    show();
+  }
+
+  function show() {
+    reset();
+    EH.postJSON("/api/session/" + sid + "/step", { step: index }).catch(function () {});
+    if (index >= plan.length) { window.location = root.dataset.after; return; }
+    const step = plan[index];
+    where.textContent = "Session step " + (index + 1) + " of " + plan.length;
+    showVideo(hasCamera && step.kind === "exercise");
+    ({ education: education, move: timed, relax: timed, test: test, exercise: intro })[step.kind](step);
+  }
+
+  function education(step) {
+    heading("Today's topic: " + step.title);
+    paragraphs(step.text);
+    EH.say(step.title + ". " + step.text.join(" "));
+    setPrimary("Next", next);
+  }
+
+  function timed(step) {
+    const label = step.part === "warm_up" ? "Warm-up: " : step.part === "cool_down" ? "Cool-down: " : "";
+    heading(label + (step.name || step.title));
+    paragraphs(Array.isArray(step.text) ? step.text : [step.text]);
+    setPrimary("Start", function () {
+      EH.say(Array.isArray(step.text) ? step.text.join(" ") : step.text);
+      setPrimary(null, null);
+      pauseBtn.classList.remove("hidden");
+      showTimer(true);
+      ticker = new Ticker(step.seconds, function (s) { timerEl.textContent = fmt(s); }, next);
+    });
+  }
+
+  function test(step) {
+    const names = { chair_stand_30s: "30-second chair stand", five_times_sts: "Five times sit to stand" };
+    heading("Strength check: " + names[step.test]);
+    paragraphs(["At the first and last session we check your leg strength, so you can see your progress."]);
+    setPrimary("Do the check", function () {
+      index += 1;
+      EH.postJSON("/api/session/" + sid + "/step", { step: index }).finally(function () {
+        window.location = root.dataset.testUrl.replace("KIND", step.test);
+      });
+    });
+  }
+
+  function intro(step) {
+    phase = "intro";
+    heading(step.name + (step.rounds > 1 ? " (round " + step.round + " of " + step.rounds + ")" : ""));
+    card.appendChild(EH.el("img", { "class": "picture", src: "/static/" + step.picture, alt: "Drawing of a person doing " + step.name.toLowerCase() }));
+    const how = EH.el("ol");
+    step.how.forEach(function (t) { how.appendChild(EH.el("li", {}, t)); });
+    card.appendChild(how);
+    card.appendChild(EH.el("p", {}, "Your level: " + step.level_name + ". " + step.level_text));
+    const goal = step.target_reps ? "Aim for " + step.target_reps + " repetitions." : "Keep going for " + fmt(step.target_s) + " seconds.";
+    card.appendChild(EH.el("p", { "class": "lead" }, goal));
+    if (hasCamera) {
+      card.appendChild(EH.el("p", {}, step.view === "side" ? "Turn so your side faces the camera." : "Face the camera."));
+    }
+    EH.say(step.name + ". " + goal + " Press Start when you are ready.");
+    setPrimary("Start", function () { countdown(step); });
+  }
+
+  function countdown(step) {
+    phase = "countdown";
+    setPrimary(null, null);
+    showTimer(true);
+    let lastSaid = null;
+    ticker = new Ticker(5, function (s) {
+      timerEl.textContent = s > 0 ? String(s) : "Go!";
+      if (s !== lastSaid) { lastSaid = s; EH.say(s > 0 ? String(s) : "Go"); }
+    }, function () { work(step); });
+  }
+
+  function work(step) {
+    phase = "work";
+    target = step.target_reps;
+    counter.textContent = "0";
+    $("count-of").textContent = target ? "of " + target + " repetitions" : "repetitions";
+    lastCueSeq = -1;
+    pauseBtn.classList.remove("hidden");
+    EH.postJSON("/api/session/" + sid + "/set/start", { step: index }).then(function (r) {
+      setId = r.set_id;
+      showCount(r.tracking);
+      if (!r.tracking) {
+        cueEl.textContent = "I can't count this exercise. Do it at your own pace.";
+        setPrimary("I've finished", function () { endSet("done"); });
+      }
+      if (step.target_s) {
+        showTimer(true);
+        ticker = new Ticker(step.target_s, function (s) { timerEl.textContent = fmt(s); },
+          function () { endSet("done"); });
+      } else {
+        showTimer(false);
+      }
+    }).catch(function (e) { cueEl.textContent = e.message; });
+  }
+
+  function endSet(outcome) {
+    if (phase !== "work") { return Promise.resolve(); }
+    phase = "idle";
+    stopTicker();
+    const id = setId;
+    setId = null;
+    if (id === null) { return Promise.resolve(); }
+    return EH.postJSON("/api/session/" + sid + "/set/" + id + "/end", { outcome: outcome })
+      .catch(function () {})
+      .then(function () { if (outcome === "done") { rest(); } });
+  }
+
+  function rest() {
+    const step = plan[index];
+    if (!step.next) { EH.say("Well done."); next(); return; }
+    reset();
+    phase = "rest";
+    showVideo(false);
+    heading("Well done. Have a rest");
+    card.appendChild(EH.el("p", { "class": "lead" }, "Next: " + step.next));
+    EH.say("Well done. Rest now. Next: " + step.next);
+    showTimer(true);
+    pauseBtn.classList.remove("hidden");
+    ticker = new Ticker(step.rest_s, function (s) { timerEl.textContent = fmt(s); }, next);
+    setPrimary("I'm ready", next);
+  }
+
+  pauseBtn.addEventListener("click", function () {
+    paused = !paused;
+    pauseBtn.textContent = paused ? "Carry on" : "Pause";
+    if (paused) { EH.stopVoice(); }
+    EH.say(paused ? "Paused." : "Carrying on.");
+    if (phase === "work") { EH.postJSON("/api/live/pause", { paused: paused }).catch(function () {}); }
+  });
+
+  skipBtn.addEventListener("click", function () {
+    if (phase === "work") { endSet("skipped").then(next); } else { next(); }
+  });
+
+  const dialog = $("stop-dialog");
+  $("stop").addEventListener("click", function () { dialog.showModal(); });
+  $("stop-no").addEventListener("click", function () { dialog.close(); });
+  $("stop-yes").addEventListener("click", function () {
+    endSet("stopped").then(function () { window.location = root.dataset.after; });
+  });
+
+  if (hasCamera) {
+    EH.liveState(function (st) {
+      if (phase !== "work" || setId === null || st.set_id !== setId) { return; }
+      if (counter.textContent !== String(st.reps)) {
+        counter.textContent = String(st.reps);
+        if (st.reps > 0) { EH.say(String(st.reps)); }
+      }
+      if (st.cue && st.cue_seq !== lastCueSeq) {
+        lastCueSeq = st.cue_seq;
+        cueEl.textContent = st.cue.text;
+        EH.say(st.cue.text);
+      }
+      if (target && st.reps >= target) { endSet("done"); }
+    });
+  }
+
+  show();
+})();

@@ -1,0 +1,64 @@
+/* A standardised test: countdown, then count stands (30 s) or time five stands. */
+"use strict";
+(function () {
+  const root = document.getElementById("test");
+  const kind = root.dataset.kind;
+  const limit = parseInt(root.dataset.limit, 10);
+  const startBtn = document.getElementById("start");
+  const cancelBtn = document.getElementById("cancel");
+  const counter = document.getElementById("counter");
+  const timerEl = document.getElementById("timer");
+  const result = document.getElementById("result");
+  let running = false, startT = 0, interval = null, finished = false;
+
+  if (!startBtn) { return; }
+
+  function finish() {
+    if (!running || finished) { return; }
+    finished = true; running = false;
+    clearInterval(interval);
+    cancelBtn.classList.add("hidden");
+    EH.postJSON("/api/test/" + kind + "/end", { session_id: root.dataset.session || null })
+      .then(function (r) {
+        result.textContent = r.text;
+        result.classList.remove("hidden");
+        EH.say("Finished. " + r.text);
+        document.getElementById("back").focus();
+      })
+      .catch(function (e) { result.textContent = e.message; result.classList.remove("hidden"); });
+  }
+
+  startBtn.addEventListener("click", function () {
+    startBtn.classList.add("hidden");
+    let n = 5;
+    timerEl.textContent = String(n);
+    EH.say(String(n));
+    const cd = setInterval(function () {
+      n -= 1;
+      if (n > 0) { timerEl.textContent = String(n); EH.say(String(n)); return; }
+      clearInterval(cd);
+      timerEl.textContent = "Go!";
+      EH.say("Go");
+      EH.postJSON("/api/test/" + kind + "/start", {}).then(function () {
+        running = true; startT = Date.now();
+        cancelBtn.classList.remove("hidden");
+        interval = setInterval(function () {
+          const left = Math.max(0, limit - Math.floor((Date.now() - startT) / 1000));
+          timerEl.textContent = kind === "chair_stand_30s" ? left + " s left" : Math.floor((Date.now() - startT) / 1000) + " s";
+          if (left <= 0) { finish(); }
+        }, 200);
+      });
+    }, 1000);
+  });
+
+  cancelBtn.addEventListener("click", finish);
+
+  EH.liveState(function (st) {
+    if (!running || st.mode !== "test") { return; }
+    if (counter.textContent !== String(st.reps)) {
+      counter.textContent = String(st.reps);
+      if (st.reps > 0) { EH.say(String(st.reps)); }
+    }
+    if (kind === "five_times_sts" && st.reps >= 5) { finish(); }
+  });
+})();
