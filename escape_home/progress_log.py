@@ -39,6 +39,7 @@ __all__ = [
     "VERSION",
     "InvalidProgressLog",
     "LogTooLarge",
+    "MalformedLog",
     "build_progress_log",
     "dumps",
     "new_id",
@@ -50,6 +51,10 @@ __all__ = [
 
 class LogTooLarge(InvalidProgressLog):
     """The upload is bigger than the size limit (HTTP 413 at the edge)."""
+
+
+class MalformedLog(InvalidProgressLog):
+    """Not UTF-8 JSON we accept at all (HTTP 400); schema failures are 422."""
 
 
 def _fail(path: str, message: str) -> InvalidProgressLog:
@@ -101,20 +106,20 @@ def new_id() -> str:
 
 
 def _reject_constant(name: str) -> Any:
-    raise InvalidProgressLog(f"the log: {name} is not allowed; use a finite number")
+    raise MalformedLog(f"the log: {name} is not allowed; use a finite number")
 
 
 def _parse_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise InvalidProgressLog(f"the log: number {text[:30]} is out of range")
+        raise MalformedLog(f"the log: number {text[:30]} is out of range")
     return value
 
 
 def _parse_int(text: str) -> int:
     # Bound the digits before int() so a 100,000-digit number costs nothing.
     if len(text) > 20:
-        raise InvalidProgressLog(f"the log: number {text[:20]}... is out of range")
+        raise MalformedLog(f"the log: number {text[:20]}... is out of range")
     return int(text)
 
 
@@ -124,7 +129,7 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         if key in out:
             # Two values for one field is ambiguous, and parsers disagree on which
             # wins; refuse rather than guess.
-            raise InvalidProgressLog(f"the log: field {key[:40]!r} appears twice")
+            raise MalformedLog(f"the log: field {key[:40]!r} appears twice")
         out[key] = value
     return out
 
@@ -154,7 +159,7 @@ def parse(
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidProgressLog(
+        raise MalformedLog(
             f"the log: not valid UTF-8 (bad byte at position {exc.start})"
         ) from None
     text = text.removeprefix("\ufeff")
@@ -166,17 +171,17 @@ def parse(
             parse_int=_parse_int,
             object_pairs_hook=_no_duplicate_keys,
         )
-    except InvalidProgressLog:
+    except MalformedLog:
         raise
     except RecursionError:
-        raise InvalidProgressLog("the log: JSON is nested too deeply") from None
+        raise MalformedLog("the log: JSON is nested too deeply") from None
     except json.JSONDecodeError as exc:
-        raise InvalidProgressLog(
+        raise MalformedLog(
             f"the log: not valid JSON ({exc.msg} at line {exc.lineno} "
             f"column {exc.colno})"
         ) from None
     except ValueError as exc:  # int() limits and the like
-        raise InvalidProgressLog(f"the log: not valid JSON ({exc})") from None
+        raise MalformedLog(f"the log: not valid JSON ({exc})") from None
     return validate(obj, now=now)
 
 
@@ -206,18 +211,24 @@ _TYPE_NAMES = {
 }
 
 
-def _describe(err: ValidationError) -> str:
-    """Turn one jsonschema error into a short sentence that never echoes big input."""
-    kind, want, got = err.validator, err.validator_value, err.instance
-    if kind == "anyOf" and err.context:
-        # Nullable fields: prefer the reason from the non-null branch.
+def _innermost(err: ValidationError) -> ValidationError:
+    """For a nullable field (anyOf [thing, null]) the useful reason is the deepest
+    error of the non-null branch."""
+    while err.validator == "anyOf" and err.context:
         best = [
             e
             for e in err.context
             if not (e.validator == "type" and e.validator_value == "null")
         ]
-        if best:
-            return _describe(min(best, key=lambda e: len(e.relative_path)))
+        if not best:
+            break
+        err = max(best, key=lambda e: len(e.relative_path))
+    return err
+
+
+def _describe(err: ValidationError) -> str:
+    """Turn one jsonschema error into a short sentence that never echoes big input."""
+    kind, want, got = err.validator, err.validator_value, err.instance
     if kind == "required":
         missing = [k for k in want if isinstance(got, dict) and k not in got]
         return f"missing field {missing[0]!r}" if missing else "a field is missing"
@@ -238,6 +249,8 @@ def _describe(err: ValidationError) -> str:
     if kind in ("minimum", "maximum"):
         word = "below the minimum" if kind == "minimum" else "above the maximum"
         return f"{_short(got)} is {word} of {want}"
+    if kind == "pattern" and "propertyNames" in err.absolute_schema_path:
+        return f"field name {_short(got)} is not allowed"
     if kind == "pattern":
         return f"{_short(got)} is not in the expected form"
     if kind in ("maxLength", "maxItems", "maxProperties"):
@@ -347,6 +360,7 @@ def validate(obj: Any, *, now: datetime | None = None) -> dict[str, Any]:
     if errors:
         # Report the shallowest error: a wrong top-level field explains the rest.
         err = min(errors, key=lambda e: (len(e.absolute_path), str(e.absolute_path)))
+        err = _innermost(err)
         raise _fail(_path(err.absolute_path), _describe(err))
     log: dict[str, Any] = obj
     _check_rules(log, now or datetime.now(UTC))

@@ -96,10 +96,10 @@ def upload_log() -> Any:
         log = progress_log.parse(raw, max_bytes=limit)
     except progress_log.LogTooLarge:
         abort(413)
+    except progress_log.MalformedLog as exc:
+        return _error(str(exc), 400)
     except InvalidProgressLog as exc:
-        return _error(
-            str(exc), 400 if "JSON" in str(exc) or "UTF-8" in str(exc) else 422
-        )
+        return _error(str(exc), 422)
     pid = participant.id
     for attempt in range(3):
         try:
