@@ -88,8 +88,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         views_tests,
     )
 
-    for bp in (views_setup.bp, views_session.bp, views_live.bp, views_progress.bp,
-               views_tests.bp):
+    for bp in (
+        views_setup.bp,
+        views_session.bp,
+        views_live.bp,
+        views_progress.bp,
+        views_tests.bp,
+    ):
         app.register_blueprint(bp)
     app.after_request(_security_headers)
     app.context_processor(_template_globals)
@@ -175,7 +180,9 @@ def run_app(
     """
     import waitress
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+    )
     app = create_app({"SOURCE": source, "MODEL": model, "DATABASE": database})
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
     log.info("escape-home is running at %s (press Ctrl+C to stop)", url)

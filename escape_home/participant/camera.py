@@ -30,11 +30,11 @@ MESSAGES = {
     "ok": "",
     "starting": "Starting the camera...",
     "lost": "I can't find the camera. Check it is plugged in and that no other "
-            "program is using it. I will keep trying.",
+    "program is using it. I will keep trying.",
     "stalled": "The camera has stopped sending pictures. I will keep trying.",
     "black": "The camera picture is black. Is the lens covered, or the light off?",
     "frozen": "The camera picture is not changing. It may have frozen. I will "
-              "keep trying.",
+    "keep trying.",
 }
 
 
@@ -87,8 +87,10 @@ class Capture:
         """Wait for a frame newer than number `after`; None on timeout."""
         with self._lock:
             self._lock.wait_for(
-                lambda: (self._frame is not None and self._frame[0] != after)
-                or self._stop.is_set(),
+                lambda: (
+                    (self._frame is not None and self._frame[0] != after)
+                    or self._stop.is_set()
+                ),
                 timeout,
             )
             if self._frame is None or self._frame[0] == after:
@@ -141,8 +143,10 @@ class Capture:
         small = cv2.cvtColor(cv2.resize(image, (32, 24)), cv2.COLOR_BGR2GRAY)
         small = small.astype(np.float32)
         black = float(small.mean()) < BLACK_LEVEL
-        same = self._prev_small is not None and float(
-            np.abs(small - self._prev_small).mean()) < 0.01
+        same = (
+            self._prev_small is not None
+            and float(np.abs(small - self._prev_small).mean()) < 0.01
+        )
         self._prev_small = small
         self._black_since = (self._black_since or now) if black else None
         self._frozen_since = (self._frozen_since or now) if same else None

@@ -13,13 +13,17 @@ import numpy as np
 from escape_home.landmarks import Landmark as L
 from escape_home.landmarks import Pose
 
-#: Landmarks that must be seen for whole-body tracking.
-BODY = (L.NOSE, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP,
-        L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE)
+#: Landmarks that must be seen for whole-body tracking: the head and at least one
+#: whole leg (side-on, the far leg is hidden behind the near one, which is fine).
+HEAD = (L.NOSE, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+LEGS = (
+    (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+    (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
+)
 #: Visibility a landmark needs (escape-pain.md 4.2 suggests 0.5-0.6).
 VISIBLE = 0.5
 #: Body height (nose to lowest ankle) as a share of the frame height.
-TOO_CLOSE = 0.92
+TOO_CLOSE = 0.95
 TOO_FAR = 0.35
 DARK = 45.0
 BRIGHT = 225.0
@@ -83,17 +87,17 @@ def assess(pose: Pose, brightness: float, want_view: str | None = None) -> Frami
         )
         return f
     f.person = True
-    missing = [lm for lm in BODY if not pose.visible(lm, VISIBLE)]
-    xy = pose.xy[[int(lm) for lm in BODY]]
-    off_edge = bool(np.any((xy < 0.01) | (xy > 0.99)))
-    if missing or off_edge:
-        names = {lm.name.split("_")[-1].lower() for lm in missing}
-        if names & {"ankle", "knee"}:
-            f.messages.append("I can't see your feet. Move the camera or step back.")
-        elif "nose" in names or "shoulder" in names:
-            f.messages.append("I can't see your head. Tilt the camera up or step back.")
-        else:
-            f.messages.append("Please stand so the camera sees all of you.")
+    head = any(pose.visible(lm, VISIBLE) for lm in HEAD)
+    legs = [leg for leg in LEGS if all(pose.visible(lm, VISIBLE) for lm in leg)]
+    seen = [int(lm) for lm in (*HEAD, *LEGS[0], *LEGS[1]) if pose.visible(lm, VISIBLE)]
+    xy = pose.xy[seen]
+    off_edge = bool(np.any((xy < 0.0) | (xy > 1.0)))
+    if not legs:
+        f.messages.append("I can't see your feet. Move the camera or step back.")
+    elif not head:
+        f.messages.append("I can't see your head. Tilt the camera up or step back.")
+    elif off_edge:
+        f.messages.append("Please stand so the camera sees all of you.")
     else:
         f.whole_body = True
     ankles_y = [pose.xy[int(a), 1] for a in (L.LEFT_ANKLE, L.RIGHT_ANKLE)]

@@ -94,20 +94,38 @@ class LiveWorker:
         self._stop = threading.Event()
         self._tracker: Tracker | None = None
         self._state: dict[str, Any] = {
-            "seq": 0, "mode": "idle", "set_id": None, "exercise": None,
-            "tracking": False, "paused": False, "reps": 0, "reps_by_side": {},
-            "phase": "idle", "signal": None, "cue": None, "cue_seq": 0,
-            "warning": None, "hold_s": 0.0, "want_view": None,
+            "seq": 0,
+            "mode": "idle",
+            "set_id": None,
+            "exercise": None,
+            "tracking": False,
+            "paused": False,
+            "reps": 0,
+            "reps_by_side": {},
+            "phase": "idle",
+            "signal": None,
+            "cue": None,
+            "cue_seq": 0,
+            "warning": None,
+            "hold_s": 0.0,
+            "want_view": None,
             "framing": {"ok": False, "ready": False, "messages": []},
             "camera": {"status": "starting", "message": "Starting the camera..."},
-            "model_error": None, "rep_capture_t": None, "fps": 0.0,
-            "rep_times": [], "begun_t": 0.0,
+            "model_error": None,
+            "rep_capture_t": None,
+            "fps": 0.0,
+            "rep_times": [],
+            "begun_t": 0.0,
         }
         self._jpeg: bytes | None = None
         self._jpeg_seq = 0
         self._good_frames = 0
         self.timings: dict[str, list[float]] = {
-            "pose": [], "track": [], "draw": [], "encode": []}
+            "pose": [],
+            "track": [],
+            "draw": [],
+            "encode": [],
+        }
         self.keep_timings = False
         self._thread = threading.Thread(target=self._run, name="live", daemon=True)
 
@@ -122,8 +140,14 @@ class LiveWorker:
         self.camera.stop()
         self._thread.join(timeout=5)
 
-    def begin(self, mode: str, exercise: str | None = None, set_id: int | None = None,
-              want_view: str | None = None, rewind: bool = True) -> bool:
+    def begin(
+        self,
+        mode: str,
+        exercise: str | None = None,
+        set_id: int | None = None,
+        want_view: str | None = None,
+        rewind: bool = True,
+    ) -> bool:
         """Start a camera check, a set or a test; return True if reps are counted."""
         tracker: Tracker | None = None
         if exercise is not None and mode in ("exercise", "test"):
@@ -137,10 +161,21 @@ class LiveWorker:
             self._tracker = tracker
             self._good_frames = 0
             self._state.update(
-                mode=mode, exercise=exercise, set_id=set_id, tracking=tracker is not None,
-                paused=False, reps=0, reps_by_side={}, phase="idle", cue=None,
-                warning=None, hold_s=0.0, want_view=want_view, rep_capture_t=None,
-                rep_times=[], begun_t=time.monotonic(),
+                mode=mode,
+                exercise=exercise,
+                set_id=set_id,
+                tracking=tracker is not None,
+                paused=False,
+                reps=0,
+                reps_by_side={},
+                phase="idle",
+                cue=None,
+                warning=None,
+                hold_s=0.0,
+                want_view=want_view,
+                rep_capture_t=None,
+                rep_times=[],
+                begun_t=time.monotonic(),
                 framing={"ok": False, "ready": False, "messages": []},
             )
             self._publish()
@@ -193,7 +228,9 @@ class LiveWorker:
             estimator = self._make_estimator(self._model)
         except (EscapeHomeError, ImportError, RuntimeError, OSError) as exc:
             with self._changed:
-                self._state["model_error"] = f"The pose model could not be loaded: {exc}"
+                self._state["model_error"] = (
+                    f"The pose model could not be loaded: {exc}"
+                )
                 self._publish()
             estimator = None
         annotator = _annotator()
@@ -208,11 +245,16 @@ class LiveWorker:
                     continue
                 frame_no, image, capture_t = grabbed
                 last_index = frame_no
-                self._step(estimator, annotator, image, capture_t, frame_no, status)
+                try:
+                    self._step(estimator, annotator, image, capture_t, frame_no, status)
+                except Exception:  # one bad frame must not stop the live view
+                    log.exception("frame %d failed", frame_no)
                 fps_n += 1
                 if time.monotonic() - fps_t >= 2.0:
                     with self._lock:
-                        self._state["fps"] = round(fps_n / (time.monotonic() - fps_t), 1)
+                        self._state["fps"] = round(
+                            fps_n / (time.monotonic() - fps_t), 1
+                        )
                     fps_t, fps_n = time.monotonic(), 0
         finally:
             if estimator is not None:
@@ -224,12 +266,22 @@ class LiveWorker:
                 self._state["camera"] = status
                 self._publish()
 
-    def _step(self, estimator: Estimator | None, annotator: Any, image: Any,
-              capture_t: float, frame_no: int, status: dict[str, str]) -> None:
+    def _step(
+        self,
+        estimator: Estimator | None,
+        annotator: Any,
+        image: Any,
+        capture_t: float,
+        frame_no: int,
+        status: dict[str, str],
+    ) -> None:
         t0 = time.perf_counter()
         ts = capture_t - self.camera.t0
-        pose = (estimator.process(image, ts, frame_no) if estimator is not None
-                else Pose.empty(ts, image.shape[1], image.shape[0], frame_no))
+        pose = (
+            estimator.process(image, ts, frame_no)
+            if estimator is not None
+            else Pose.empty(ts, image.shape[1], image.shape[0], frame_no)
+        )
         t1 = time.perf_counter()
         with self._lock:
             tracker = None if self._state["paused"] else self._tracker
@@ -245,17 +297,31 @@ class LiveWorker:
             st = self._state
             st["camera"] = status
             self._good_frames = self._good_frames + 1 if framing.ok else 0
-            st["framing"] = {"ok": framing.ok, "ready": self._good_frames >= READY_FRAMES,
-                             "messages": framing.messages, "facing": framing.facing}
+            st["framing"] = {
+                "ok": framing.ok,
+                "ready": self._good_frames >= READY_FRAMES,
+                "messages": framing.messages,
+                "facing": framing.facing,
+            }
             if update is not None and tracker is self._tracker:
                 if update.reps != st["reps"]:
                     st["rep_capture_t"] = capture_t
-                    st["rep_times"] = [*st["rep_times"],
-                                       round(capture_t - st["begun_t"], 2)]
-                st.update(reps=update.reps, reps_by_side=update.reps_by_side,
-                          phase=update.phase, signal=update.signal,
-                          warning=update.warning, hold_s=round(update.hold_s, 1))
-                if update.cue is not None and (st["cue"] or {}).get("text") != update.cue.text:
+                    st["rep_times"] = [
+                        *st["rep_times"],
+                        round(capture_t - st["begun_t"], 2),
+                    ]
+                st.update(
+                    reps=update.reps,
+                    reps_by_side=update.reps_by_side,
+                    phase=update.phase,
+                    signal=update.signal,
+                    warning=update.warning,
+                    hold_s=round(update.hold_s, 1),
+                )
+                if (
+                    update.cue is not None
+                    and (st["cue"] or {}).get("text") != update.cue.text
+                ):
                     st["cue"] = {"key": update.cue.key, "text": update.cue.text}
                     st["cue_seq"] += 1
             self._publish()
@@ -270,8 +336,11 @@ class LiveWorker:
                 self._jpeg_seq += 1
                 self._changed.notify_all()
         if self.keep_timings:
-            for key, dt in zip(("pose", "track", "draw", "encode"),
-                               (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+            for key, dt in zip(
+                ("pose", "track", "draw", "encode"),
+                (t1 - t0, t2 - t1, t3 - t2, t4 - t3),
+                strict=True,
+            ):
                 self.timings[key].append(dt * 1000)
 
 

@@ -10,14 +10,21 @@ from __future__ import annotations
 from typing import Any
 
 _CHAIR = {  # age band start: (women low, women high, men low, men high)
-    60: (12, 17, 14, 19), 65: (11, 16, 12, 18), 70: (10, 15, 12, 17),
-    75: (10, 15, 11, 17), 80: (9, 14, 10, 15), 85: (8, 13, 8, 14), 90: (4, 11, 7, 12),
+    60: (12, 17, 14, 19),
+    65: (11, 16, 12, 18),
+    70: (10, 15, 12, 17),
+    75: (10, 15, 11, 17),
+    80: (9, 14, 10, 15),
+    85: (8, 13, 8, 14),
+    90: (4, 11, 7, 12),
 }
 _FIVE = {60: 11.4, 70: 12.6, 80: 14.8}
 
 UNITS = {"chair_stand_30s": "reps", "five_times_sts": "s"}
-NAMES = {"chair_stand_30s": "30-second chair stand",
-         "five_times_sts": "Five times sit to stand"}
+NAMES = {
+    "chair_stand_30s": "30-second chair stand",
+    "five_times_sts": "Five times sit to stand",
+}
 
 
 def _age_start(age_band: str | None) -> int | None:
@@ -27,7 +34,9 @@ def _age_start(age_band: str | None) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def norm(kind: str, result: float, age_band: str | None, sex: str | None) -> dict[str, Any] | None:
+def norm(
+    kind: str, result: float, age_band: str | None, sex: str | None
+) -> dict[str, Any] | None:
     """Compare a result with the norm for the person; None when no norm applies.
 
     Returns:
@@ -51,15 +60,23 @@ def norm(kind: str, result: float, age_band: str | None, sex: str | None) -> dic
         else:
             low, high = min(row[0], row[2]), max(row[1], row[3])
         rating = "below" if result < low else "above" if result > high else "within"
-        return {"low": low, "high": high, "band": f"{age_band} {who}",
-                "rating": rating, "source": "Rikli & Jones 1999"}
+        return {
+            "low": low,
+            "high": high,
+            "band": f"{age_band} {who}",
+            "rating": rating,
+            "source": "Rikli & Jones 1999",
+        }
     if kind == "five_times_sts":
         cut = _FIVE.get(min(80, start - start % 10))
         if cut is None or start < 60:
             return None
-        return {"high": cut, "band": f"{age_band} {who}",
-                "rating": "worse" if result > cut else "better",
-                "source": "Bohannon 2006"}
+        return {
+            "high": cut,
+            "band": f"{age_band} {who}",
+            "rating": "worse" if result > cut else "better",
+            "source": "Bohannon 2006",
+        }
     return None
 
 
@@ -71,8 +88,11 @@ def describe(kind: str, result: float, n: dict[str, Any] | None) -> str:
         return f"You scored {shown}. There is no published comparison for your age."
     if kind == "chair_stand_30s":
         span = f"{n['low']} to {n['high']} stands"
-        words = {"below": "below the usual range", "within": "within the usual range",
-                 "above": "above the usual range"}[n["rating"]]
+        words = {
+            "below": "below the usual range",
+            "within": "within the usual range",
+            "above": "above the usual range",
+        }[n["rating"]]
         return f"You scored {shown}: {words} for your age ({span})."
     if n["rating"] == "better":
         return f"You took {shown}: quicker than the average cut-off ({n['high']} s)."

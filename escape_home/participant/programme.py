@@ -74,7 +74,11 @@ class Programme:
         """
         s = self.session(number)
         steps: list[dict[str, Any]] = [
-            {"kind": "education", "title": s["theme"]["title"], "text": s["theme"]["text"]}
+            {
+                "kind": "education",
+                "title": s["theme"]["title"],
+                "text": s["theme"]["text"],
+            }
         ]
         for move in self.data["warm_up"]:
             steps.append({"kind": "move", "part": "warm_up", **move})
@@ -117,13 +121,21 @@ def _check(data: Any, where: str) -> None:
     """Raise ProgrammeError naming the first problem found."""
     if not isinstance(data, dict):
         raise ProgrammeError(f"{where}: the programme must be a JSON object")
-    for key in ("exercises", "sessions", "safety_questions", "warm_up", "cool_down",
-                "relaxation"):
+    for key in (
+        "exercises",
+        "sessions",
+        "safety_questions",
+        "warm_up",
+        "cool_down",
+        "relaxation",
+    ):
         if key not in data:
             raise ProgrammeError(f"{where}: '{key}' is missing")
     numbers = sorted(s.get("number") for s in data["sessions"])
     if numbers != list(range(1, NUM_SESSIONS + 1)):
-        raise ProgrammeError(f"{where}: sessions must be numbered 1 to 12, got {numbers}")
+        raise ProgrammeError(
+            f"{where}: sessions must be numbered 1 to 12, got {numbers}"
+        )
     for ex_id, ex in data["exercises"].items():
         levels = ex.get("levels") or []
         if not levels:

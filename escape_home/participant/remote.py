@@ -41,7 +41,9 @@ def check_server(address: str) -> str:
         address = "https://" + address
     parts = urlsplit(address)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise RemoteError("That does not look like a web address. Check it and try again.")
+        raise RemoteError(
+            "That does not look like a web address. Check it and try again."
+        )
     return address
 
 
@@ -69,7 +71,9 @@ def post_json(url: str, body: Any, token: str | None = None) -> tuple[int, Any]:
 
 def enrol(server: str, code: str, nickname: str) -> tuple[str, str]:
     """Exchange an enrolment code for (participant_id, token)."""
-    status, body = post_json(f"{server}/api/enrol", {"code": code, "nickname": nickname})
+    status, body = post_json(
+        f"{server}/api/enrol", {"code": code, "nickname": nickname}
+    )
     if status >= 400 or not isinstance(body, dict):
         reason = body.get("error") if isinstance(body, dict) else None
         raise RemoteError(
@@ -119,8 +123,10 @@ class RemoteClient:
     def _settings(self) -> dict[str, str | None]:
         conn = db.connect(self._path)
         try:
-            return {k: store.get_setting(conn, k)
-                    for k in ("server", "token", "upload_pending")}
+            return {
+                k: store.get_setting(conn, k)
+                for k in ("server", "token", "upload_pending")
+            }
         finally:
             conn.close()
 

@@ -20,7 +20,9 @@ from escape_home.participant.db import now_iso
 
 
 def get_profile(conn: sqlite3.Connection) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute("SELECT * FROM profile WHERE id = 1").fetchone()
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM profile WHERE id = 1"
+    ).fetchone()
     return row
 
 
@@ -39,7 +41,9 @@ def save_profile(
     )
 
 
-def get_setting(conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
+def get_setting(
+    conn: sqlite3.Connection, key: str, default: str | None = None
+) -> str | None:
     row = conn.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
     return str(row[0]) if row else default
 
@@ -63,7 +67,9 @@ def mark_interrupted(conn: sqlite3.Connection) -> int:
     cur = conn.execute(
         "UPDATE session SET status = 'interrupted' WHERE status = 'in_progress'"
     )
-    conn.execute("UPDATE exercise_set SET outcome = 'interrupted' WHERE outcome IS NULL")
+    conn.execute(
+        "UPDATE exercise_set SET outcome = 'interrupted' WHERE outcome IS NULL"
+    )
     return cur.rowcount
 
 
@@ -98,8 +104,15 @@ def get_session(conn: sqlite3.Connection, sid: str) -> sqlite3.Row | None:
 
 def update_session(conn: sqlite3.Connection, sid: str, **fields: Any) -> None:
     """Set some columns of a session (names come from code, never from input)."""
-    allowed = {"step", "pain_before", "pain_after", "pain_next_day", "exertion",
-               "status", "ended_at"}
+    allowed = {
+        "step",
+        "pain_before",
+        "pain_after",
+        "pain_next_day",
+        "exertion",
+        "status",
+        "ended_at",
+    }
     bad = set(fields) - allowed
     if bad:
         raise ValueError(f"cannot update session columns {sorted(bad)}")
@@ -107,7 +120,9 @@ def update_session(conn: sqlite3.Connection, sid: str, **fields: Any) -> None:
     conn.execute(f"UPDATE session SET {cols} WHERE id = ?", (*fields.values(), sid))
 
 
-def finish_session(conn: sqlite3.Connection, sid: str, status: str = "completed") -> None:
+def finish_session(
+    conn: sqlite3.Connection, sid: str, status: str = "completed"
+) -> None:
     conn.execute(
         "UPDATE session SET status = ?, ended_at = ? WHERE id = ?",
         (status, now_iso(), sid),
@@ -141,8 +156,10 @@ def completed_count(conn: sqlite3.Connection) -> int:
 
 def next_session_number(conn: sqlite3.Connection) -> int:
     """The lowest session number not yet completed (12 once all are done)."""
-    done = {r[0] for r in conn.execute(
-        "SELECT number FROM session WHERE status = 'completed'")}
+    done = {
+        r[0]
+        for r in conn.execute("SELECT number FROM session WHERE status = 'completed'")
+    }
     for n in range(1, 13):
         if n not in done:
             return n
@@ -157,7 +174,9 @@ def interrupted_session(conn: sqlite3.Connection) -> sqlite3.Row | None:
     return row
 
 
-def needs_next_day_pain(conn: sqlite3.Connection, min_hours: float = 12) -> sqlite3.Row | None:
+def needs_next_day_pain(
+    conn: sqlite3.Connection, min_hours: float = 12
+) -> sqlite3.Row | None:
     """The last completed session, if its next-day pain is still to be asked."""
     row: sqlite3.Row | None = conn.execute(
         "SELECT * FROM session WHERE status = 'completed'"
@@ -203,8 +222,16 @@ def add_rep(conn: sqlite3.Connection, set_id: int, rep: Rep) -> None:
     conn.execute(
         "INSERT INTO rep (set_id, idx, side, start_s, end_s, metrics, faults,"
         " logged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (set_id, d["index"], d["side"], d["start_s"], d["end_s"],
-         json.dumps(d["metrics"]), json.dumps(d["faults"]), now_iso()),
+        (
+            set_id,
+            d["index"],
+            d["side"],
+            d["start_s"],
+            d["end_s"],
+            json.dumps(d["metrics"]),
+            json.dumps(d["faults"]),
+            now_iso(),
+        ),
     )
 
 
@@ -213,8 +240,14 @@ def add_hold(conn: sqlite3.Connection, set_id: int, hold: Hold) -> None:
     conn.execute(
         "INSERT INTO hold (set_id, side, start_s, end_s, faults, logged_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        (set_id, d["side"], d["start_s"], d["end_s"], json.dumps(d["faults"]),
-         now_iso()),
+        (
+            set_id,
+            d["side"],
+            d["start_s"],
+            d["end_s"],
+            json.dumps(d["faults"]),
+            now_iso(),
+        ),
     )
 
 
@@ -225,18 +258,29 @@ def session_sets(conn: sqlite3.Connection, sid: str) -> list[dict[str, Any]]:
         "SELECT * FROM exercise_set WHERE session_id = ? ORDER BY id", (sid,)
     ):
         reps = [
-            {"index": r["idx"], "side": r["side"], "start_s": r["start_s"],
-             "end_s": r["end_s"], "metrics": json.loads(r["metrics"]),
-             "faults": json.loads(r["faults"])}
+            {
+                "index": r["idx"],
+                "side": r["side"],
+                "start_s": r["start_s"],
+                "end_s": r["end_s"],
+                "metrics": json.loads(r["metrics"]),
+                "faults": json.loads(r["faults"]),
+            }
             for r in conn.execute(
-                "SELECT * FROM rep WHERE set_id = ? ORDER BY id", (s["id"],))
+                "SELECT * FROM rep WHERE set_id = ? ORDER BY id", (s["id"],)
+            )
         ]
         holds = [
-            {"side": h["side"], "start_s": h["start_s"], "end_s": h["end_s"],
-             "duration_s": round(h["end_s"] - h["start_s"], 3),
-             "faults": json.loads(h["faults"])}
+            {
+                "side": h["side"],
+                "start_s": h["start_s"],
+                "end_s": h["end_s"],
+                "duration_s": round(h["end_s"] - h["start_s"], 3),
+                "faults": json.loads(h["faults"]),
+            }
             for h in conn.execute(
-                "SELECT * FROM hold WHERE set_id = ? ORDER BY id", (s["id"],))
+                "SELECT * FROM hold WHERE set_id = ? ORDER BY id", (s["id"],)
+            )
         ]
         out.append({**dict(s), "reps": reps, "holds": holds})
     return out

@@ -40,11 +40,19 @@ def video() -> Response:
             if jpeg is None or new_seq == seq:
                 continue
             seq = new_seq
-            yield (b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: "
-                   + str(len(jpeg)).encode() + b"\r\n\r\n" + jpeg + b"\r\n")
+            yield (
+                b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: "
+                + str(len(jpeg)).encode()
+                + b"\r\n\r\n"
+                + jpeg
+                + b"\r\n"
+            )
 
-    return Response(frames(), mimetype="multipart/x-mixed-replace; boundary=frame",
-                    headers={"Cache-Control": "no-store"})
+    return Response(
+        frames(),
+        mimetype="multipart/x-mixed-replace; boundary=frame",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @bp.route("/live/events")
@@ -65,8 +73,11 @@ def events() -> Response:
             st["storage_error"] = writer.error
             yield f"data: {json.dumps(st)}\n\n"
 
-    return Response(stream(), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return Response(
+        stream(),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
 @bp.route("/live/state")
@@ -79,6 +90,7 @@ def check() -> Response:
     """Start the camera check (no counting), optionally for a given view."""
     body = request.get_json(silent=True, force=True) or {}
     view = body.get("view")
-    worker().begin("check", want_view=view if view in ("side", "front") else None,
-                   rewind=False)
+    worker().begin(
+        "check", want_view=view if view in ("side", "front") else None, rewind=False
+    )
     return jsonify(ok=True)

@@ -8,7 +8,15 @@ from datetime import date, datetime, timedelta
 from statistics import mean
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
 
 from escape_home.participant import export, norms, store
 from escape_home.participant.db import get_db
@@ -35,16 +43,24 @@ def progress_data(conn: sqlite3.Connection) -> dict[str, Any]:
             w += timedelta(days=7)
         for r in rows:
             weeks[_week_start(datetime.fromisoformat(r["started_at"]).date())] += 1
-    pain = [{"label": f"Session {r['number']}", "before": r["pain_before"],
-             "after": r["pain_after"], "next_day": r["pain_next_day"]} for r in rows]
+    pain = [
+        {
+            "label": f"Session {r['number']}",
+            "before": r["pain_before"],
+            "after": r["pain_after"],
+            "next_day": r["pain_next_day"],
+        }
+        for r in rows
+    ]
     per_ex: dict[str, dict[str, Any]] = {}
     for r in rows:
         reps_by_ex: dict[str, list[dict[str, Any]]] = {}
         for s in store.session_sets(conn, r["id"]):
             reps_by_ex.setdefault(s["exercise"], []).extend(s["reps"])
         for ex, reps in reps_by_ex.items():
-            entry = per_ex.setdefault(ex, {"name": names.get(ex, ex), "labels": [],
-                                           "reps": [], "rom": []})
+            entry = per_ex.setdefault(
+                ex, {"name": names.get(ex, ex), "labels": [], "reps": [], "rom": []}
+            )
             roms = [float(x["metrics"]["rom"]) for x in reps if "rom" in x["metrics"]]
             entry["labels"].append(f"Session {r['number']}")
             entry["reps"].append(len(reps))
@@ -52,9 +68,17 @@ def progress_data(conn: sqlite3.Connection) -> dict[str, Any]:
     tests: dict[str, dict[str, Any]] = {}
     for t in store.tests(conn):
         n = json.loads(t["norm"]) if t["norm"] else None
-        entry = tests.setdefault(t["kind"], {"name": norms.NAMES[t["kind"]],
-                                             "unit": t["unit"], "labels": [],
-                                             "results": [], "low": None, "high": None})
+        entry = tests.setdefault(
+            t["kind"],
+            {
+                "name": norms.NAMES[t["kind"]],
+                "unit": t["unit"],
+                "labels": [],
+                "results": [],
+                "low": None,
+                "high": None,
+            },
+        )
         entry["labels"].append(t["taken_at"][:10])
         entry["results"].append(t["result"])
         if n:
@@ -62,8 +86,10 @@ def progress_data(conn: sqlite3.Connection) -> dict[str, Any]:
     return {
         "done": len({r["number"] for r in rows}),
         "total": 12,
-        "weeks": [{"label": f"Week of {w.strftime('%d %b')}", "count": c}
-                  for w, c in weeks.items()],
+        "weeks": [
+            {"label": f"Week of {w.strftime('%d %b')}", "count": c}
+            for w, c in weeks.items()
+        ],
         "pain": pain,
         "exercises": per_ex,
         "tests": tests,
@@ -74,10 +100,13 @@ def progress_data(conn: sqlite3.Connection) -> dict[str, Any]:
 def page() -> Any:
     conn = get_db()
     data = progress_data(conn)
-    return render_template("participant/progress.html", data=data,
-                           data_json=json.dumps(data),
-                           enrolled=store.get_setting(conn, "token") is not None,
-                           pending=store.get_setting(conn, "upload_pending") is not None)
+    return render_template(
+        "participant/progress.html",
+        data=data,
+        data_json=json.dumps(data),
+        enrolled=store.get_setting(conn, "token") is not None,
+        pending=store.get_setting(conn, "upload_pending") is not None,
+    )
 
 
 @bp.route("/progress/export")
@@ -91,8 +120,9 @@ def download() -> Any:
     return Response(
         json.dumps(body, indent=1),
         mimetype="application/json",
-        headers={"Content-Disposition":
-                 f'attachment; filename="escape-home-progress-{stamp}.json"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="escape-home-progress-{stamp}.json"'
+        },
     )
 
 
@@ -104,6 +134,8 @@ def upload() -> Any:
     if client.upload_now():
         flash("Your progress has been sent to your instructor.")
     else:
-        flash(client.last_error or "Not sent yet. It will be sent when the "
-              "server can be reached.")
+        flash(
+            client.last_error
+            or "Not sent yet. It will be sent when the server can be reached."
+        )
     return redirect(url_for("progress.page"))

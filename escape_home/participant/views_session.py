@@ -60,16 +60,23 @@ def camera(sid: str) -> Any:
     row = get_session(sid, open_only=True)
     plan = plan_of(row)
     first = next((s for s in plan if s["kind"] == "exercise"), None)
-    return render_template("participant/camera.html", session=row,
-                           want_view=first["view"] if first else None,
-                           has_camera=live() is not None)
+    return render_template(
+        "participant/camera.html",
+        session=row,
+        want_view=first["view"] if first else None,
+        has_camera=live() is not None,
+    )
 
 
 @bp.route("/session/<sid>/play")
 def play(sid: str) -> Any:
     row = get_session(sid, open_only=True)
-    return render_template("participant/play.html", session=row, plan=plan_of(row),
-                           has_camera=live() is not None)
+    return render_template(
+        "participant/play.html",
+        session=row,
+        plan=plan_of(row),
+        has_camera=live() is not None,
+    )
 
 
 @bp.post("/api/session/<sid>/step")
@@ -89,14 +96,22 @@ def set_start(sid: str) -> Response:
     body = request.get_json(silent=True, force=True) or {}
     index = body.get("step")
     plan = plan_of(row)
-    if not isinstance(index, int) or not 0 <= index < len(plan) or plan[index]["kind"] != "exercise":
+    if (
+        not isinstance(index, int)
+        or not 0 <= index < len(plan)
+        or plan[index]["kind"] != "exercise"
+    ):
         abort(400, "step must point at an exercise of this session")
     s = plan[index]
-    set_id = get_writer().call(lambda c: store.start_set(
-        c, sid, s["exercise"], s["level"], s["target_reps"], s["target_s"]))
+    set_id = get_writer().call(
+        lambda c: store.start_set(
+            c, sid, s["exercise"], s["level"], s["target_reps"], s["target_s"]
+        )
+    )
     worker = live()
-    tracking = bool(worker and worker.begin("exercise", s["exercise"], set_id,
-                                            want_view=s["view"]))
+    tracking = bool(
+        worker and worker.begin("exercise", s["exercise"], set_id, want_view=s["view"])
+    )
     return jsonify(set_id=set_id, tracking=tracking)
 
 
@@ -150,8 +165,12 @@ def finish(sid: str, pain: int, effort: int) -> None:
         ex = s["exercise"]
         if ex in prog.exercises:
             suggestions[ex] = progression.suggest(
-                s, levels.get(ex, 1), prog.max_level(ex), pain,
-                row["pain_before"] if row else None)
+                s,
+                levels.get(ex, 1),
+                prog.max_level(ex),
+                pain,
+                row["pain_before"] if row else None,
+            )
 
     def write(c: Any) -> None:
         store.update_session(c, sid, pain_after=pain, exertion=effort)
@@ -175,24 +194,37 @@ def summary(sid: str) -> Any:
             if choice not in ("up", "stay", "back"):
                 continue
             level = progression.new_level(choice, levels.get(ex, 1), prog.max_level(ex))
-            get_writer().call(lambda c, ex=ex, choice=choice, level=level:
-                              store.choose_progression(c, sid, ex, choice, level))
+            get_writer().call(
+                lambda c, ex=ex, choice=choice, level=level: store.choose_progression(
+                    c, sid, ex, choice, level
+                )
+            )
         flash("Saved. Your next session will use these levels.")
         return redirect(url_for("setup.home"))
     items = []
     for sug in store.suggestions(conn, sid):
         ex = sug["exercise"]
         lv = levels.get(ex, 1)
-        items.append({"exercise": ex, "name": prog.exercises[ex]["name"],
-                      "suggestion": sug["suggestion"], "reason": sug["reason"],
-                      "level": prog.level(ex, lv),
-                      "up": prog.level(ex, lv + 1) if lv < prog.max_level(ex) else None,
-                      "back": prog.level(ex, lv - 1) if lv > 1 else None})
+        items.append(
+            {
+                "exercise": ex,
+                "name": prog.exercises[ex]["name"],
+                "suggestion": sug["suggestion"],
+                "reason": sug["reason"],
+                "level": prog.level(ex, lv),
+                "up": prog.level(ex, lv + 1) if lv < prog.max_level(ex) else None,
+                "back": prog.level(ex, lv - 1) if lv > 1 else None,
+            }
+        )
     sets = store.session_sets(conn, sid)
     return render_template(
-        "participant/summary.html", session=row, items=items, sets=sets,
+        "participant/summary.html",
+        session=row,
+        items=items,
+        sets=sets,
         names={k: v["name"] for k, v in prog.exercises.items()},
-        advice=progression.pain_advice(row["pain_before"], row["pain_after"]))
+        advice=progression.pain_advice(row["pain_before"], row["pain_after"]),
+    )
 
 
 @bp.post("/session/<sid>/resume")

@@ -21,10 +21,23 @@ from escape_home.participant.programme import Programme
 
 bp = Blueprint("setup", __name__)
 
-AGE_BANDS = ("45-49", "50-54", "55-59", "60-64", "65-69", "70-74", "75-79", "80-84",
-             "85-89", "90+")
-JOINTS = {"knee": "My knee (or knees)", "hip": "My hip (or hips)",
-          "both": "Both knee and hip"}
+AGE_BANDS = (
+    "45-49",
+    "50-54",
+    "55-59",
+    "60-64",
+    "65-69",
+    "70-74",
+    "75-79",
+    "80-84",
+    "85-89",
+    "90+",
+)
+JOINTS = {
+    "knee": "My knee (or knees)",
+    "hip": "My hip (or hips)",
+    "both": "Both knee and hip",
+}
 SEXES = {"female": "Female", "male": "Male", "": "I'd rather not say"}
 
 
@@ -83,8 +96,12 @@ def profile() -> Any:
             return redirect(url_for("setup.home"))
         flash(error)
     return render_template(
-        "participant/profile.html", profile=current, form=request.form,
-        age_bands=AGE_BANDS, joints=JOINTS, sexes=SEXES,
+        "participant/profile.html",
+        profile=current,
+        form=request.form,
+        age_bands=AGE_BANDS,
+        joints=JOINTS,
+        sexes=SEXES,
     )
 
 
@@ -102,8 +119,12 @@ def safety() -> Any:
             value = request.form.get(q["key"])
             if value not in ("yes", "no"):
                 flash("Please answer every question with Yes or No.")
-                return render_template("participant/safety.html", questions=questions,
-                                       first=first, form=request.form)
+                return render_template(
+                    "participant/safety.html",
+                    questions=questions,
+                    first=first,
+                    form=request.form,
+                )
             answers[q["key"]] = value == "yes"
         number = store.next_session_number(conn)
         sid = get_writer().call(lambda c: store.start_session(c, number, answers))
@@ -111,8 +132,9 @@ def safety() -> Any:
             emergency = any(answers[q["key"]] for q in questions if q.get("emergency"))
             return render_template("participant/stop.html", emergency=emergency)
         return redirect(url_for("session.pain_before", sid=sid))
-    return render_template("participant/safety.html", questions=questions, first=first,
-                           form={})
+    return render_template(
+        "participant/safety.html", questions=questions, first=first, form={}
+    )
 
 
 @bp.post("/next-day-pain")
@@ -139,13 +161,16 @@ def settings() -> Any:
                 server = remote.check_server(request.form.get("server", ""))
                 code = request.form.get("code", "").strip()
                 if not code:
-                    raise remote.RemoteError("Please type the code your instructor gave you.")
+                    raise remote.RemoteError(
+                        "Please type the code your instructor gave you."
+                    )
                 profile = store.get_profile(conn)
                 nickname = profile["nickname"] if profile else ""
                 pid, token = remote.enrol(server, code, nickname)
             except remote.RemoteError as exc:
                 flash(str(exc))
             else:
+
                 def save(c: Any) -> None:
                     store.set_setting(c, "server", server)
                     store.set_setting(c, "participant_id", pid)
@@ -155,6 +180,7 @@ def settings() -> Any:
                 client.upload_soon()
                 flash("You are now linked to your instructor.")
         elif action == "forget":
+
             def forget(c: Any) -> None:
                 for key in ("server", "participant_id", "token"):
                     store.set_setting(c, key, None)

@@ -40,18 +40,22 @@ def score(kind: str, rep_times: list[float]) -> float | None:
 @bp.route("/tests")
 def index() -> Any:
     rows = store.tests(get_db())
-    return render_template("participant/tests.html", rows=rows, names=norms.NAMES,
-                           describe=norms.describe)
+    return render_template(
+        "participant/tests.html", rows=rows, names=norms.NAMES, describe=norms.describe
+    )
 
 
 @bp.route("/tests/<kind>")
 def run(kind: str) -> Any:
     check_kind(kind)
     return render_template(
-        "participant/test_run.html", kind=kind, name=norms.NAMES[kind],
+        "participant/test_run.html",
+        kind=kind,
+        name=norms.NAMES[kind],
         session_id=request.args.get("session", ""),
         limit_s=CHAIR_STAND_S if kind == "chair_stand_30s" else FIVE_TIMES_MAX_S,
-        has_camera=current_app.extensions.get("escape_home.live") is not None)
+        has_camera=current_app.extensions.get("escape_home.live") is not None,
+    )
 
 
 @bp.post("/api/test/<kind>/start")
@@ -74,16 +78,24 @@ def end(kind: str) -> Response:
     live.end()
     result = score(kind, rep_times)
     if result is None:
-        return jsonify(result=None, text="The five stands were not finished, so "
-                       "there is no score this time. You can try again.")
+        return jsonify(
+            result=None,
+            text="The five stands were not finished, so "
+            "there is no score this time. You can try again.",
+        )
     profile = store.get_profile(get_db())
-    n = norms.norm(kind, result, profile["age_band"] if profile else None,
-                   profile["sex"] if profile else None)
+    n = norms.norm(
+        kind,
+        result,
+        profile["age_band"] if profile else None,
+        profile["sex"] if profile else None,
+    )
     body = request.get_json(silent=True, force=True) or {}
     sid = body.get("session_id") or None
     if sid is not None and store.get_session(get_db(), str(sid)) is None:
         sid = None
-    get_writer().call(lambda c: store.add_test(c, kind, result, norms.UNITS[kind], n,
-                                               sid))
+    get_writer().call(
+        lambda c: store.add_test(c, kind, result, norms.UNITS[kind], n, sid)
+    )
     current_app.extensions["escape_home.remote"].upload_soon()
     return jsonify(result=result, norm=n, text=norms.describe(kind, result, n))

@@ -1,0 +1,95 @@
+"""Helpers for the participant tests: clips, a live server, axe-core, a Person."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIPS = ROOT / ".." / "shared" / "data" / "clips"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def clip(name: str) -> Path:
+    path = CLIPS / name
+    if not path.exists():
+        pytest.skip(f"clip {name} not found in {CLIPS}")
+    return path
+
+
+def clip_label(name: str) -> dict[str, Any]:
+    labels = json.loads((CLIPS / "labels.json").read_text())
+    found: dict[str, Any] = next(x for x in labels if x["file"] == name)
+    return found
+
+
+class Person:
+    """Actions a participant takes, as a fixture (flaskr's AuthActions)."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def sign_up(self, age_band: str = "65-69", sex: str = "female") -> None:
+        self.client.post(
+            "/profile",
+            data={"nickname": "Ann", "joint": "knee", "age_band": age_band, "sex": sex},
+        )
+
+    def start_session(self, answer: str = "no") -> str:
+        page = self.client.get("/safety").get_data(as_text=True)
+        import re
+
+        keys = re.findall(r'name="([a-z_]+)" value="no"', page)
+        resp = self.client.post("/safety", data={k: answer for k in keys})
+        if resp.status_code != 302:
+            return ""
+        return str(resp.headers["Location"]).split("/")[2]
+
+
+class LiveServer:
+    """The app served by waitress on a free port, in a thread."""
+
+    def __init__(self, app: Flask) -> None:
+        import waitress.server
+
+        self.app = app
+        self.server = waitress.server.create_server(
+            app, host="127.0.0.1", port=0, threads=12
+        )
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.close()
+        live = self.app.extensions.get("escape_home.live")
+        if live is not None:
+            live.stop()
+        self.app.extensions["escape_home.remote"].stop()
+        self.app.extensions["escape_home.writer"].close()
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Run axe-core in the page; return the serious and critical violations."""
+    if not AXE.exists():
+        pytest.skip("axe-core missing: run `npm install` in tests/js")
+    # Evaluated through the DevTools protocol, so the page's CSP (no inline
+    # scripts) does not block it and needs no weakening for the test.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("async () => (await axe.run(document)).violations")
+    return [v for v in result if v["impact"] in ("serious", "critical")]
