@@ -98,14 +98,25 @@ class RepCounter:
             raise ValueError("direction must be -1 or 1")
         self.config = config
         self._count = 0
-        self._anchor: Zone | None = None if config.anchor == "auto" else config.anchor  # type: ignore[assignment]
+        self._anchor: Zone | None = None if config.anchor == "auto" else config.anchor
         self._hist: deque[tuple[float, float]] = deque()
         self._sorted: list[float] = []
         self._last_hist_t = -1e9
         self._home_x = config.direction * config.home
         self._range_x = 0.0
         self._last_cal_t = -1e9
-        self._reset_state()
+        self._state = "unknown"
+        self._zone: Zone | None = None
+        self._pending: Zone | None = None
+        self._pending_t = 0.0
+        self._start_t = 0.0
+        self._opp_t = 0.0
+        self._hold_acc = 0.0
+        self._max_x = -1e18
+        self._min_x = 1e18
+        self._t_max = 0.0
+        self._t_min = 0.0
+        self._last_t: float | None = None
 
     # ------------------------------------------------------------------ public
     @property
@@ -158,6 +169,21 @@ class RepCounter:
         if self.in_cycle:
             self._state = "cancelled"
 
+    def flush(self, value: float | None, t: float) -> Cycle | None:
+        """End of the stream: accept a return to the anchor zone seen on the last frames.
+
+        Smoothing and the dwell delay a zone change by a few frames; a clip that ends
+        just as the person gets back to the start position should still count the rep.
+        """
+        if self._state != "opposite" or value is None:
+            return None
+        if self._classify(self.config.direction * value) != self._anchor:
+            return None
+        assert self._anchor is not None  # set whenever state is "opposite"
+        return self._on_zone(
+            self._anchor, self._pending_t if self._pending == self._anchor else t
+        )
+
     def update(self, value: float | None, t: float) -> Cycle | None:
         """Feed one sample; return a finished cycle (rep or partial) if one ended."""
         cfg = self.config
@@ -182,7 +208,7 @@ class RepCounter:
         ):
             confirmed = self._pending
         ev = self._track(x, t)
-        if confirmed != self._zone:
+        if confirmed is not None and confirmed != self._zone:
             ev = self._on_zone(confirmed, self._pending_t) or ev
             self._zone = confirmed
         if self._state in ("opposite",) and self._zone == self._opposite():
@@ -192,8 +218,8 @@ class RepCounter:
     # ----------------------------------------------------------------- helpers
     def _reset_state(self) -> None:
         self._state = "unknown"
-        self._zone: Zone | None = None
-        self._pending: Zone | None = None
+        self._zone = None
+        self._pending = None
         self._pending_t = 0.0
         self._start_t = 0.0
         self._opp_t = 0.0
@@ -202,14 +228,16 @@ class RepCounter:
         self._min_x = 1e18
         self._t_max = 0.0
         self._t_min = 0.0
-        self._last_t: float | None = None
+        self._last_t = None
 
     def _thresholds_x(self) -> tuple[float, float]:
         cfg = self.config
         deep_m = cfg.deep_margin
         if self._range_x * cfg.adapt_frac < deep_m:
             deep_m = max(cfg.deep_min, self._range_x * cfg.adapt_frac)
-        rest_m = min(cfg.rest_margin, 0.5 * deep_m)
+        # A person with a large range may come back less exactly to the start: the
+        # rest zone widens with the range, but always stays well short of deep.
+        rest_m = min(max(cfg.rest_margin, 0.25 * self._range_x), 0.6 * deep_m)
         return self._home_x + rest_m, self._home_x + deep_m
 
     def _classify(self, x: float) -> Zone:

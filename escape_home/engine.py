@@ -7,6 +7,7 @@ pose to plain floats, a handful of measurements, and a small state machine per s
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -20,7 +21,7 @@ from escape_home.exercises import ExerciseSpec, get_exercise
 from escape_home.form import CueGate, FormTracker
 from escape_home.holds import HoldTracker
 from escape_home.landmarks import Pose
-from escape_home.signals import SIDES, Body, joint, segment_tilt
+from escape_home.signals import SIDES, Body, joint
 from escape_home.smoothing import Smoother, make_smoother
 
 MIN_VISIBILITY = 0.5
@@ -52,8 +53,9 @@ class _Channel:
     counter: RepCounter
     form: FormTracker
     value: float | None = None
+    raw: float | None = None
     votes: float = 0.0
-    knee_min: dict[str, float] = field(default_factory=dict)
+    seen: dict[str, int] = field(default_factory=dict)
 
 
 class ExerciseTracker:
@@ -137,6 +139,7 @@ class ExerciseTracker:
             )
         for ch in self._channels:
             raw = self._measure(ch, usable)
+            ch.raw = raw
             ch.value = ch.smoother.update(raw, t)
             was_in = ch.counter.in_cycle
             cyc = ch.counter.update(ch.value, t)
@@ -144,7 +147,7 @@ class ExerciseTracker:
                 if not was_in:
                     ch.form.start_rep()
                     ch.votes = 0.0
-                    ch.knee_min = {}
+                    ch.seen = {}
                 for r in ch.form.frame(usable, self.ctx):
                     cue_candidates.append(Cue(r.key, r.cue, r.priority))
                 self._vote(ch, usable)
@@ -192,37 +195,77 @@ class ExerciseTracker:
         return None
 
     def _jump_cut(self, body: Body, t: float) -> bool:
-        """True when the tracked body jumps (a camera cut or another person)."""
+        """True when the tracked body jumps across the frame (a cut or another person).
+
+        Real movement cannot move the hips by a third of the frame height in a
+        quarter of a second; segment lengths are not used because the pose model
+        shortens them wildly in deep, foreshortened poses.
+        """
         hip = body.mid(joint("left", "hip"), joint("right", "hip"))
-        sh = body.mid(joint("left", "shoulder"), joint("right", "shoulder"))
-        if hip is None or sh is None:
+        if hip is None:
             return False
-        torso = math.hypot(hip[0] - sh[0], hip[1] - sh[1])
-        prev, self._last_seen = self._last_seen, (t, hip[0], torso)
-        if prev is None or torso <= 1e-6 or t - prev[0] > 0.25:
+        prev, self._last_seen = self._last_seen, (t, hip[0], hip[1])
+        if prev is None or t - prev[0] > 0.25:
             return False
-        ratio = torso / max(prev[2], 1e-6)
-        return ratio > 1.6 or ratio < 1 / 1.6 or abs(hip[0] - prev[1]) > 1.5 * torso
+        return math.hypot(hip[0] - prev[1], hip[1] - prev[2]) > 0.33
 
     def _vote(self, ch: _Channel, body: Body) -> None:
-        """Accumulate evidence of the working leg during an alternating rep."""
-        if self.spec.side_vote == "higher_ankle":
-            la, ra = joint("left", "ankle"), joint("right", "ankle")
-            if body.ok(la, ra) and ch.counter.phase != "deep":
-                ch.votes += body.p(ra)[1] - body.p(la)[1]
-        elif self.spec.side_vote == "front_leg":
-            # The front leg's thigh is nearer horizontal at the bottom of a lunge.
-            left = segment_tilt(body, joint("left", "hip"), joint("left", "knee"))
-            right = segment_tilt(body, joint("right", "hip"), joint("right", "knee"))
-            if left is not None and right is not None and ch.counter.phase == "deep":
-                ch.votes += left - right
+        """Accumulate evidence of the working leg during an alternating rep.
+
+        Works with one leg seen (side-on, the far leg is often not visible): then
+        the seen leg's position says whether it leads or trails.
+        """
+        kind = self.spec.side_vote
+        if kind == "higher_ankle":
+            # Step-up: the lead foot is on the step while the other is on the floor.
+            floor = self.ctx.floor.value
+            h = {}
+            for s in SIDES:
+                a = joint(s, "ankle")
+                v = self.ctx.norm(floor - body.p(a)[1]) if body.ok(a) else None
+                if v is not None:
+                    h[s] = v
+            if len(h) == 2:
+                ch.votes += h["left"] - h["right"]
+            elif len(h) == 1:
+                s, v = next(iter(h.items()))
+                ch.seen[s] = ch.seen.get(s, 0) + 1
+                if v < 0.15:  # this foot is still on the floor: the other leg leads
+                    ch.votes += -0.5 if s == "left" else 0.5
+        elif kind == "front_leg" and ch.counter.phase == "deep":
+            # Lunge: at the bottom the front thigh is near horizontal (small drop
+            # from hip to knee), the back thigh near vertical.
+            drop = {}
+            for s in SIDES:
+                hp, k = joint(s, "hip"), joint(s, "knee")
+                v = (
+                    self.ctx.norm(body.p(k)[1] - body.p(hp)[1])
+                    if body.ok(hp, k)
+                    else None
+                )
+                if v is not None:
+                    drop[s] = v
+            if len(drop) == 2:
+                ch.votes += drop["right"] - drop["left"]
+            elif len(drop) == 1:
+                s, v = next(iter(drop.items()))
+                ch.votes += (0.5 - v) * (1.0 if s == "left" else -1.0)
+
+    def _side_of(self, ch: _Channel) -> str:
+        if ch.votes > 0.05:
+            return "left"
+        if ch.votes < -0.05:
+            return "right"
+        if len(ch.seen) == 1:
+            return next(iter(ch.seen))
+        return "both"
 
     def _handle(self, ch: _Channel, cyc: Cycle | None, t: float) -> Rep | None:
         if cyc is None:
             return None
         side = ch.side
         if self.spec.mode == "alternating":
-            side = "left" if ch.votes > 0 else "right" if ch.votes < 0 else "both"
+            side = self._side_of(ch)
         if not cyc.complete:
             self.partials.append(
                 {
@@ -307,6 +350,21 @@ class ExerciseTracker:
         seen = [c for c in self._channels if c.value is not None]
         return seen[0] if seen else self._channels[0]
 
+    def finish(self) -> Rep | None:
+        """End of a recording: count a rep whose return the last frames just showed.
+
+        Call once after the last frame of a file (not in a live loop); `summary`
+        does not call it, so it stays a pure read.
+        """
+        last: Rep | None = None
+        for ch in self._channels:
+            value = ch.raw if ch.raw is not None else ch.value
+            last = (
+                self._handle(ch, ch.counter.flush(value, self._last_t), self._last_t)
+                or last
+            )
+        return last
+
     # ----------------------------------------------------------------- results
     @property
     def count(self) -> int:
@@ -314,7 +372,17 @@ class ExerciseTracker:
         return len(self.reps)
 
     def summary(self) -> dict[str, Any]:
-        """The set so far as JSON-ready data (see the module docs for the keys)."""
+        """The set so far as JSON-ready data; a pure read (the tracker is unchanged).
+
+        A rep whose return to the start position the last frames already show is
+        included (as `finish` would count it), so a recording that ends just as the
+        person gets back still counts its last rep.
+        """
+        snap = copy.deepcopy(self)
+        snap.finish()
+        return snap._summary()
+
+    def _summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "exercise": self.spec.id,
             "reps": len(self.reps),

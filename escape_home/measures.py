@@ -219,6 +219,19 @@ def foot_lift(body: Body, ctx: Context) -> float | None:
     return ctx.norm(abs(body.p(la)[1] - body.p(ra)[1]))
 
 
+def facing(body: Body) -> float:
+    """Which way the person faces in the image: +1 (towards +x), -1, or 0 if unknown.
+
+    From the heel-to-toe direction of the seen feet (side and oblique views).
+    """
+    total = 0.0
+    for s in sg.SIDES:
+        h, t = joint(s, "heel"), joint(s, "toe")
+        if body.ok(h, t):
+            total += body.p(t)[0] - body.p(h)[0]
+    return 0.0 if abs(total) < 1e-6 else math.copysign(1.0, total)
+
+
 def trunk_flexion(body: Body, ctx: Context) -> float | None:
     """Trunk angle from vertical in degrees."""
     return sg.trunk_flexion(body)
