@@ -64,7 +64,7 @@ def test_build_progress_log_fills_the_envelope() -> None:
             sessions=[],
             exported_at=datetime(2026, 1, 1),
         )
-    with pytest.raises(InvalidProgressLog, match="participant.joint"):
+    with pytest.raises(InvalidProgressLog, match=r"participant\.joint"):
         progress_log.build_progress_log(
             participant_id=progress_log.new_id(), joint="elbow", sessions=[]
         )
@@ -87,7 +87,8 @@ def test_build_progress_log_fills_the_envelope() -> None:
         ),
         (
             lambda g: g["sessions"][0].update(started_at="2026-02-30T10:00:00Z"),
-            "sessions[0].started_at: '2026-02-30T10:00:00Z' is not a real date and time",
+            "sessions[0].started_at: '2026-02-30T10:00:00Z' is not a real date"
+            " and time",
         ),
         (
             lambda g: g["sessions"][0]["safety_check"].update(answers=[]),
