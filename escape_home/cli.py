@@ -7,6 +7,7 @@ stays instant, and domain errors become one clear line on stderr with a non-zero
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -136,9 +137,31 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def quiet_native_logs() -> None:
+    """Send what C++ libraries print on file descriptor 2 to /dev/null.
+
+    MediaPipe and LiteRT log dozens of INFO/WARNING lines when a model loads; a person
+    running `analyse` must see only our progress bar and, on error, one clear line.
+    Python's `sys.stderr` keeps writing to the real terminal through a duplicate of the
+    original descriptor. Set ESCAPE_HOME_NATIVE_LOGS=1 to keep the native logs.
+    """
+    if os.environ.get("ESCAPE_HOME_NATIVE_LOGS") == "1":
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:  # no usable descriptor 2 (e.g. a detached service): nothing to do
+        return
+    sys.stderr = os.fdopen(saved, "w", buffering=1, encoding="utf-8", errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `escape-home` console script."""
     args = build_parser().parse_args(argv)
+    quiet_native_logs()
     try:
         return int(args.func(args))
     except EscapeHomeError as exc:
