@@ -23,10 +23,14 @@ class PainAdvice:
 
 
 def pain_advice(before: int | None, after: int | None) -> PainAdvice:
-    """The traffic light for the pain reported straight after a session."""
+    """The traffic light for the pain reported straight after a session.
+
+    The person sees the absolute scale (0-2 green, 3-5 amber, over 5 red); a rise
+    from `before` is for the instructor to see in the log, not a reason to alarm.
+    """
     if after is None:
         return PainAdvice("grey", "No pain score", "You did not give a pain score.")
-    if after > 5 or (before is not None and after - before >= 3):
+    if after > 5:
         return PainAdvice(
             "red",
             "Red: take it a bit easier next time",

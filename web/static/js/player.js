@@ -50,7 +50,12 @@
 
   function showTimer(on) { timerEl.classList.toggle("hidden", !on); }
   function showCount(on) { countBox.classList.toggle("hidden", !on); }
-  function showVideo(on) { if (video) { video.classList.toggle("hidden", !on); } }
+  const layout = root.querySelector(".live");
+  /* Two columns (picture | counter and buttons) only while the camera picture shows. */
+  function showVideo(on) {
+    if (video) { video.classList.toggle("hidden", !on); }
+    layout.classList.toggle("solo", !(on && video));
+  }
   function fmt(s) { return s >= 60 ? Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0") : String(s); }
 
   function heading(text) { title.textContent = text; title.focus(); }
@@ -76,7 +81,7 @@
     if (index >= plan.length) { window.location = root.dataset.after; return; }
     const step = plan[index];
     where.textContent = "Session step " + (index + 1) + " of " + plan.length;
-    showVideo(hasCamera && step.kind === "exercise");
+    showVideo(false);
     ({ education: education, move: timed, relax: timed, test: test, exercise: intro })[step.kind](step);
   }
 
@@ -132,6 +137,9 @@
   function countdown(step) {
     phase = "countdown";
     setPrimary(null, null);
+    card.replaceChildren(EH.el("p", { "class": "lead" }, step.target_reps
+      ? "Aim for " + step.target_reps + " repetitions." : "Keep going for " + fmt(step.target_s) + " seconds."));
+    showVideo(hasCamera);
     showTimer(true);
     let lastSaid = null;
     ticker = new Ticker(5, function (s) {

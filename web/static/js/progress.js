@@ -7,10 +7,12 @@
   Chart.defaults.color = "#111";
   Chart.defaults.maintainAspectRatio = false;
   Chart.defaults.animation = false;
+  Chart.defaults.plugins.legend.labels.usePointStyle = true;
   const BLUE = "#0b4f8a", ORANGE = "#b34700", GREEN = "#0a6b2d";
 
   function axis(titleText, extra) {
-    return Object.assign({ beginAtZero: true, title: { display: true, text: titleText } }, extra || {});
+    return Object.assign({ beginAtZero: true, ticks: { precision: 0 },
+                           title: { display: true, text: titleText } }, extra || {});
   }
 
   const weeks = document.getElementById("chart-weeks");
