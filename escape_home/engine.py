@@ -11,7 +11,7 @@ import copy
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from escape_home import measures as ms
@@ -21,7 +21,7 @@ from escape_home.exercises import ExerciseSpec, get_exercise
 from escape_home.form import CueGate, FormTracker
 from escape_home.holds import HoldTracker
 from escape_home.landmarks import Pose
-from escape_home.signals import SIDES, Body, joint
+from escape_home.signals import SIDES, Body, joint, trunk_flexion
 from escape_home.smoothing import Smoother, make_smoother
 
 MIN_VISIBILITY = 0.5
@@ -56,6 +56,7 @@ class _Channel:
     raw: float | None = None
     votes: float = 0.0
     seen: dict[str, int] = field(default_factory=dict)
+    trunk_max: float = 0.0
 
 
 class ExerciseTracker:
@@ -88,7 +89,9 @@ class ExerciseTracker:
             )
             for s in sides
         ]
-        self._holds = HoldTracker(spec.hold, make_smoother(**spec.smoothing))
+        self._holds = HoldTracker(
+            spec.hold, make_smoother(**spec.smoothing), FormTracker(spec.form)
+        )
         self._required = [_JOINT_ALIASES.get(j, j) for j in spec.required]
         self._cues = CueGate()
         self.reps: list[Rep] = []
@@ -148,6 +151,11 @@ class ExerciseTracker:
                     ch.form.start_rep()
                     ch.votes = 0.0
                     ch.seen = {}
+                    ch.trunk_max = 0.0
+                if self.spec.max_trunk_flexion:
+                    tf = trunk_flexion(usable)
+                    if tf is not None:
+                        ch.trunk_max = max(ch.trunk_max, tf)
                 for r in ch.form.frame(usable, self.ctx):
                     cue_candidates.append(Cue(r.key, r.cue, r.priority))
                 self._vote(ch, usable)
@@ -266,6 +274,10 @@ class ExerciseTracker:
         side = ch.side
         if self.spec.mode == "alternating":
             side = self._side_of(ch)
+        if cyc.complete and 0 < self.spec.max_trunk_flexion < ch.trunk_max:
+            cyc = replace(
+                cyc, complete=False, reason="bent forward (picking something up?)"
+            )
         if not cyc.complete:
             self.partials.append(
                 {

@@ -86,6 +86,7 @@ class ExerciseSpec:
     form: tuple[FormRule, ...]
     hold: HoldConfig
     side_vote: str = ""
+    max_trunk_flexion: float = 0.0
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -143,6 +144,7 @@ def _build(exercise_id: str, t: Mapping[str, Any]) -> ExerciseSpec:
         form=rules,
         hold=_typed(HoldConfig, t.get("hold", {}), f"{where} hold"),
         side_vote=t.get("side_vote", ""),
+        max_trunk_flexion=float(t.get("max_trunk_flexion", 0.0)),
     )
 
 

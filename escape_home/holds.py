@@ -10,6 +10,7 @@ from __future__ import annotations
 from escape_home import measures as ms
 from escape_home.events import Hold
 from escape_home.exercises import HoldConfig
+from escape_home.form import FormTracker
 from escape_home.signals import Body, joint
 from escape_home.smoothing import Smoother
 
@@ -17,9 +18,12 @@ from escape_home.smoothing import Smoother
 class HoldTracker:
     """Detect single-leg holds from the foot-lift signal."""
 
-    def __init__(self, config: HoldConfig, smoother: Smoother) -> None:
+    def __init__(
+        self, config: HoldConfig, smoother: Smoother, form: FormTracker | None = None
+    ) -> None:
         self.config = config
         self.smoother = smoother
+        self.form = form
         self.holds: list[Hold] = []
         self.value: float | None = None
         self._on = False
@@ -49,6 +53,8 @@ class HoldTracker:
             return None
         self._last_valid = t
         if self._on and body is not None:
+            if self.form is not None:
+                self.form.frame(body, ctx)
             la, ra = joint("left", "ankle"), joint("right", "ankle")
             # The standing leg is the lower ankle (larger image y).
             self._side_votes += body.p(la)[1] - body.p(ra)[1]
@@ -65,6 +71,8 @@ class HoldTracker:
         edge, self._pending_t = self._pending_t, None
         if want_on:
             self._on, self._start, self._side_votes = True, edge, 0.0
+            if self.form is not None:
+                self.form.start_rep()
             return None
         return self._end(edge)
 
@@ -79,7 +87,8 @@ class HoldTracker:
             if self._side_votes < 0
             else "both"
         )
-        hold = Hold(side, self._start, t)  # type: ignore[arg-type]
+        faults = self.form.finish_rep({}) if self.form is not None else ()
+        hold = Hold(side, self._start, t, faults)  # type: ignore[arg-type]
         self.holds.append(hold)
         return hold
 

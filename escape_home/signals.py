@@ -212,45 +212,64 @@ def abduction_angle(body: Body, side: Side) -> float | None:
 def fppa(body: Body, side: Side) -> float | None:
     """Frontal-plane projection angle: knee deviation inward (valgus, +) in degrees.
 
-    180 minus the hip-knee-ankle angle, signed positive when the knee sits inside the
-    hip-ankle line (towards the midline). Meaningful in the front view only.
+    The angle between the thigh and shank lines in the image, signed positive when
+    the knee sits inside the hip-ankle line (towards the midline). Meaningful in the
+    front view only, and only while the leg points down the image (hip above knee
+    above ankle); otherwise None.
     """
     j = _JOINTS[side]
     o = _JOINTS["right" if side == "left" else "left"]
-    a = body.angle(j["hip"], j["knee"], j["ankle"])
-    if a is None or not body.ok(o["hip"]):
+    if not body.ok(j["hip"], j["knee"], j["ankle"], o["hip"]):
         return None
     (hx, hy), (kx, ky), (ax, ay) = (
         body.p(j["hip"]),
         body.p(j["knee"]),
         body.p(j["ankle"]),
     )
-    mid_x = (hx + body.p(o["hip"])[0]) / 2
-    if ay == hy:
+    if not hy < ky < ay:
         return None
+    thigh, shank = math.hypot(kx - hx, ky - hy), math.hypot(ax - kx, ay - ky)
+    # A thigh pointing at the camera is too short in the image to give an angle.
+    if thigh < 0.5 * shank or shank < 0.5 * thigh:
+        return None
+    t1 = math.atan2(kx - hx, ky - hy)
+    t2 = math.atan2(ax - kx, ay - ky)
+    mid_x = (hx + body.p(o["hip"])[0]) / 2
     line_x = hx + (ax - hx) * (ky - hy) / (ay - hy)
     inward = (kx - line_x) * (1.0 if mid_x > hx else -1.0)
-    return (180.0 - a) * (1.0 if inward > 0 else -1.0)
+    dev = abs(math.degrees(t1 - t2))
+    return dev if inward > 0 else -dev
 
 
 # --- view -------------------------------------------------------------------------
 
 
-def width_ratio(body: Body) -> float | None:
-    """Shoulder + hip width over twice the torso height: ~0.5+ facing, ~0 side-on."""
-    if not body.ok(L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP):
+def width_ratio(body: Body, min_visibility: float = 0.1) -> float | None:
+    """Shoulder + hip width over twice the torso height: ~0.5+ facing, ~0 side-on.
+
+    The pose model still places a hidden far-side shoulder or hip about right, so a
+    low visibility threshold is used; when one whole side is missing the person is
+    side-on (0.0). None when neither side's shoulder and hip are seen.
+    """
+    sides = {}
+    for s in SIDES:
+        sh, hp = _JOINTS[s]["shoulder"], _JOINTS[s]["hip"]
+        if body.vis[int(sh)] >= min_visibility and body.vis[int(hp)] >= min_visibility:
+            sides[s] = (body.p(sh), body.p(hp))
+    if len(sides) == 1:
+        return 0.0
+    if len(sides) < 2:
         return None
-    ls, rs = body.p(L.LEFT_SHOULDER), body.p(L.RIGHT_SHOULDER)
-    lh, rh = body.p(L.LEFT_HIP), body.p(L.RIGHT_HIP)
+    (ls, lh), (rs, rh) = sides["left"], sides["right"]
     torso = math.hypot(
         (ls[0] + rs[0] - lh[0] - rh[0]) / 2, (ls[1] + rs[1] - lh[1] - rh[1]) / 2
     )
     if torso < 1e-6:
         return None
-    return (
-        math.hypot(ls[0] - rs[0], ls[1] - rs[1])
-        + math.hypot(lh[0] - rh[0], lh[1] - rh[1])
-    ) / (2 * torso)
+    widths = math.hypot(ls[0] - rs[0], ls[1] - rs[1]) + math.hypot(
+        lh[0] - rh[0], lh[1] - rh[1]
+    )
+    return widths / (2 * torso)
 
 
 def classify_view(ratio: float | None) -> View | None:

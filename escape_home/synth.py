@@ -157,6 +157,7 @@ def pose_config(ex: str, a: float, side: str, f: Faults, seated_home: bool) -> C
     elif ex == "balance":
         c.hip[side], c.knee[side] = 20 * a, 80 * a
         c.trunk = f.trunk * a
+        c.lean = f.lean * a
         c.grounded = (o,)
     elif ex == "hamstring_curl":
         c.knee[side] = 95 * a
@@ -206,8 +207,9 @@ def _leg(c: Config, side: str, hip: Vec) -> dict[str, Vec]:
         math.cos(ab) * math.sin(phi),
     )
     ankle = (knee[0] + SHANK * d2[0], knee[1] + SHANK * d2[1], knee[2] + SHANK * d2[2])
-    # The foot turns with the shank; a heel lift pitches it toes-down (heel up).
-    pitch = c.heel[side] - math.degrees(phi)
+    # A foot off the floor turns with the shank; one on the floor stays flat unless
+    # the heel lifts (toes-down pitch).
+    pitch = c.heel[side] - (0.0 if side in c.grounded else math.degrees(phi))
     heel_off = _rotx((0.0, -FOOT_H, -0.05), pitch)
     toe_off = _rotx((0.0, -FOOT_H, 0.17), pitch)
     heel = (ankle[0] + heel_off[0], ankle[1] + heel_off[1], ankle[2] + heel_off[2])
