@@ -1,8 +1,9 @@
 """The instructor's review server: cohorts, uploaded progress logs, a live class board.
 
 `create_app(config)` builds the Flask app. Settings come, in rising priority, from the
-defaults below, the environment (``DATABASE_URL``, ``ESCAPE_HOME_SECRET_KEY``,
-``ESCAPE_HOME_INSTANCE``, ``ESCAPE_HOME_SECURE_COOKIES``) and the `config` mapping.
+defaults below, the environment (``DATABASE_URL``, ``ESCAPE_HOME_DB_SCHEMA`` (a
+PostgreSQL schema), ``ESCAPE_HOME_SECRET_KEY``, ``ESCAPE_HOME_INSTANCE``,
+``ESCAPE_HOME_SECURE_COOKIES``) and the `config` mapping.
 No secret lives in the repository: without ``ESCAPE_HOME_SECRET_KEY`` a random key is
 made once and kept (mode 0600) in the instance folder.
 """
@@ -77,6 +78,11 @@ def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
     app.config.from_mapping(DEFAULTS)
     if os.environ.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    for key in ("LOGIN_RATE_LIMIT", "ENROL_RATE_LIMIT"):
+        if os.environ.get(f"ESCAPE_HOME_{key}"):
+            app.config[key] = os.environ[f"ESCAPE_HOME_{key}"]
+    if os.environ.get("ESCAPE_HOME_DB_SCHEMA"):
+        app.config["DATABASE_SCHEMA"] = os.environ["ESCAPE_HOME_DB_SCHEMA"]
     secure = os.environ.get("ESCAPE_HOME_SECURE_COOKIES")
     if secure is not None:
         flag = secure.lower() not in ("0", "false", "no")

@@ -121,7 +121,12 @@ def serve(args: argparse.Namespace) -> int:
     if not _is_loopback(args.host):
         print("Cookies are Secure: reach this server through HTTPS (a reverse proxy).")
     waitress.serve(
-        app, host=args.host, port=args.port, threads=args.threads, ident="escape-home"
+        app,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        connection_limit=500,  # a whole class's apps may hold connections at once
+        ident="escape-home",
     )
     return 0
 

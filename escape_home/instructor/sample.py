@@ -1,7 +1,4 @@
-"""Load benchmark for the instructor server (``escape-home bench load``).
-
-Also home of `make_log`, the realistic progress-log generator the tests share.
-"""
+"""`make_log`: realistic progress logs for the tests, the load benchmark and demos."""
 
 from __future__ import annotations
 
@@ -51,6 +48,7 @@ def make_log(
     def uid() -> str:
         return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
+    test_id = uid()  # drawn first: session IDs stay the same as the log grows
     out_sessions = []
     for n in range(min(sessions, 12)):
         t0 = start + timedelta(days=3.5 * n)
@@ -117,7 +115,7 @@ def make_log(
         )
     tests = [
         {
-            "id": uid(),
+            "id": test_id,
             "kind": "chair_stand_30s",
             "taken_at": _iso(start - timedelta(minutes=30)),
             "result": 11,

@@ -11,7 +11,7 @@ from instructor_support import Web, bearer, enrol
 from sqlalchemy import func, select
 
 from escape_home import progress_log
-from escape_home.bench_load import make_log
+from escape_home.instructor.sample import make_log
 from escape_home.instructor import db
 from escape_home.instructor.models import (
     LiveStatus,

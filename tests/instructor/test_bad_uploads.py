@@ -19,7 +19,7 @@ from flask import Flask
 from instructor_support import _config, _drop, add_instructor, bearer, enrol, login
 from markupsafe import escape
 
-from escape_home.bench_load import make_log
+from escape_home.instructor.sample import make_log
 from escape_home.instructor import create_app
 
 CASES = json.loads((Path(__file__).parent / "bad_logs" / "cases.json").read_text())

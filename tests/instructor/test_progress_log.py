@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from escape_home import progress_log
-from escape_home.bench_load import make_log
+from escape_home.instructor.sample import make_log
 from escape_home.errors import InvalidProgressLog
 
 FAST = settings(

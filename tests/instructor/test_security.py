@@ -24,7 +24,7 @@ from instructor_support import (
 from sqlalchemy import select, text
 
 from escape_home import progress_log
-from escape_home.bench_load import make_log
+from escape_home.instructor.sample import make_log
 from escape_home.instructor import create_app, db
 from escape_home.instructor.models import Instructor
 
