@@ -74,6 +74,7 @@ class LiveWorker:
         model: Pose model name or path.
         make_estimator: Factory for the pose estimator (tests may replace it).
         make_tracker: Factory for exercise trackers (tests may replace it).
+        opener: Opens the frame source (tests may inject camera faults).
     """
 
     def __init__(
@@ -83,8 +84,9 @@ class LiveWorker:
         model: str = "full",
         make_estimator: Callable[[str], Estimator] = _default_estimator,
         make_tracker: Callable[[str], Tracker] = _default_tracker,
+        opener: Callable[[str], Any] = camera.open_source,
     ) -> None:
-        self.camera = camera.Capture(source)
+        self.camera = camera.Capture(source, opener)
         self._on_event = on_event
         self._model = model
         self._make_estimator = make_estimator
@@ -325,7 +327,7 @@ class LiveWorker:
                     st["cue"] = {"key": update.cue.key, "text": update.cue.text}
                     st["cue_seq"] += 1
             self._publish()
-        label = f"{st['reps']}" if tracker is not None else ""
+        label = (st["exercise"] or "").replace("_", " ") if tracker is not None else ""
         drawn = annotator.annotate(image, pose, update, label) if annotator else image
         t3 = time.perf_counter()
         ok, buf = cv2.imencode(".jpg", drawn, [cv2.IMWRITE_JPEG_QUALITY, 70])

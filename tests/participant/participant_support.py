@@ -93,3 +93,56 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate("async () => (await axe.run(document)).violations")
     return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+class FakeEstimator:
+    """Stands in for the pose model: finds nobody, instantly."""
+
+    def process(self, image: Any, timestamp_s: float, frame_index: int) -> Any:
+        from escape_home.landmarks import Pose
+
+        return Pose.empty(timestamp_s, image.shape[1], image.shape[0], frame_index)
+
+    def close(self) -> None:
+        pass
+
+
+class FakeTracker:
+    """Stands in for the engine: completes one rep every `every` frames."""
+
+    def __init__(self, exercise: str, every: int = 3) -> None:
+        self.exercise = exercise
+        self.every = every
+        self.frames = 0
+        self.reps = 0
+
+    def update(self, pose: Any) -> Any:
+        from escape_home.events import Fault, FrameUpdate, Rep
+
+        self.frames += 1
+        rep = None
+        if self.frames % self.every == 0:
+            self.reps += 1
+            t = pose.timestamp_s
+            rep = Rep(
+                self.reps,
+                "both",
+                max(0.0, t - 1),
+                t,
+                {"rom": 80.0 + self.reps},
+                (Fault("trunk_flexion", "Stand up tall", 61.0, 55.0, "deg"),),
+            )
+        return FrameUpdate(
+            pose.timestamp_s, self.reps, {"both": self.reps}, "up", None, rep=rep
+        )
+
+    def summary(self) -> dict[str, Any]:
+        return {"reps": self.reps}
+
+
+def fake_factories(**extra: Any) -> dict[str, Any]:
+    return {
+        "make_estimator": lambda model: FakeEstimator(),
+        "make_tracker": lambda exercise: FakeTracker(exercise),
+        **extra,
+    }
