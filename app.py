@@ -1,4 +1,4 @@
-"""Run the participant app: ``python app.py [--source 0|VIDEO] [--port N] [--no-browser]``.
+"""Run the participant app: ``python app.py [--source 0|VIDEO] [--port N]``.
 
 The same as ``escape-home run``; see ``escape-home run --help``.
 """

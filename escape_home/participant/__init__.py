@@ -35,8 +35,12 @@ SETTINGS: tuple[tuple[str, Any, str], ...] = (
     ("PROGRAMME", None, "programme JSON file (default: the packaged programme)"),
     ("REMOTE_RETRY_S", 300.0, "seconds between retries of a failed upload"),
     ("NEXT_DAY_HOURS", 12.0, "hours after a session before next-day pain is asked"),
-    ("LIVE_FACTORIES", None, "tests only: dict of make_estimator / make_tracker / "
-     "opener replacing the pose model, the engine or the camera"),
+    (
+        "LIVE_FACTORIES",
+        None,
+        "tests only: dict of make_estimator / make_tracker / "
+        "opener replacing the pose model, the engine or the camera",
+    ),
 )
 
 
@@ -142,8 +146,12 @@ def _start_live(app: Flask) -> None:
             writer.submit(lambda c: store.add_hold(c, event.set_id, hold))
         remote_client.live_changed()
 
-    worker = LiveWorker(str(app.config["SOURCE"]), on_event, model=app.config["MODEL"],
-                        **(app.config["LIVE_FACTORIES"] or {}))
+    worker = LiveWorker(
+        str(app.config["SOURCE"]),
+        on_event,
+        model=app.config["MODEL"],
+        **(app.config["LIVE_FACTORIES"] or {}),
+    )
     app.extensions["escape_home.live"] = worker
     remote_client.live = worker
     worker.start()

@@ -116,12 +116,12 @@ def download() -> Any:
     except LookupError:
         flash("There is nothing to save yet.")
         return redirect(url_for("progress.page"))
-    stamp = body["exported_at"][:10]
+    name = f"escape-home-progress-{body['exported_at'][:10]}.json"
     return Response(
         json.dumps(body, indent=1),
         mimetype="application/json",
         headers={
-            "Content-Disposition": f'attachment; filename="escape-home-progress-{stamp}.json"'
+            "Content-Disposition": f'attachment; filename="{name}"'
         },
     )
 

@@ -188,17 +188,21 @@ def summary(sid: str) -> Any:
     conn = get_db()
     levels = store.levels(conn)
     if request.method == "POST":
+        chosen: list[tuple[str, str, int]] = []
         for sug in store.suggestions(conn, sid):
             ex = sug["exercise"]
             choice = request.form.get(f"choice_{ex}", sug["suggestion"])
-            if choice not in ("up", "stay", "back"):
-                continue
-            level = progression.new_level(choice, levels.get(ex, 1), prog.max_level(ex))
-            get_writer().call(
-                lambda c, ex=ex, choice=choice, level=level: store.choose_progression(
-                    c, sid, ex, choice, level
+            if choice in ("up", "stay", "back"):
+                level = progression.new_level(
+                    choice, levels.get(ex, 1), prog.max_level(ex)
                 )
-            )
+                chosen.append((ex, choice, level))
+
+        def save(c: Any) -> None:
+            for ex, choice, level in chosen:
+                store.choose_progression(c, sid, ex, choice, level)
+
+        get_writer().call(save)
         flash("Saved. Your next session will use these levels.")
         return redirect(url_for("setup.home"))
     items = []
