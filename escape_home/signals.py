@@ -278,7 +278,7 @@ def classify_view(ratio: float | None) -> View | None:
         return None
     if ratio < 0.22:
         return "side"
-    if ratio > 0.42:
+    if ratio > 0.45:
         return "front"
     return "oblique"
 

@@ -44,7 +44,8 @@ class Segment:
 
     kind: "rep" (a full cycle), "partial" (goes `depth` of the way and back), "rest"
     (stay at home), "absent" (nobody in view), "pickup" (bend to pick something up),
-    "hold" (balance: one foot up for `hold_s`), "far" (stay at the far point).
+    "hold" (balance: one foot up for `hold_s`), "far" (stay at the far point),
+    "return" (from the far point back home over `back_s`: a clip starting mid-rep).
     """
 
     kind: str
@@ -309,6 +310,8 @@ def _seg_len(seg: Segment) -> float:
         return seg.out_s + seg.hold_s + seg.back_s
     if seg.kind == "hold":
         return seg.out_s + seg.hold_s + seg.back_s
+    if seg.kind == "return":
+        return seg.back_s
     return seg.dur_s
 
 
@@ -334,6 +337,16 @@ def timeline(script: Script) -> list[tuple[float, str, float, str]]:
             frames.append((t, script.exercise, home, seg.side))
         elif seg.kind == "far":
             frames.append((t, script.exercise, seg.depth, seg.side))
+        elif seg.kind == "return":
+            u = (t - t0) / seg.back_s
+            frames.append(
+                (
+                    t,
+                    script.exercise,
+                    seg.depth * (0.5 + 0.5 * math.cos(math.pi * u)),
+                    seg.side,
+                )
+            )
         elif seg.kind == "pickup":
             frames.append((t, "pickup", _amount(seg, t - t0), seg.side))
         else:
@@ -368,13 +381,18 @@ def generate(script: Script) -> list[Pose]:
         vis = np.full(NUM_LANDMARKS, 0.95, dtype=np.float32)
         for k, p in pts.items():
             xy[k] = _project(p, script, scale)
-            name = Landmark(k).name
-            if (
-                side_view
-                and name.startswith(("LEFT", "RIGHT"))
-                and not name.startswith(near.upper())
-            ):
-                vis[k] = 0.3
+        if side_view:
+            # A far-side limb landmark hidden behind its near-side twin is barely
+            # visible to the pose model; one clear of it is seen. (The model reports
+            # hips and shoulders as visible on both sides, whatever the view.)
+            far = "RIGHT" if near == "left" else "LEFT"
+            for lm in Landmark:
+                if lm.name.startswith(far) and not lm.name.endswith(
+                    ("HIP", "SHOULDER")
+                ):
+                    twin = Landmark[lm.name.replace(far, near.upper(), 1)]
+                    gap = float(np.hypot(*(xy[lm] - xy[twin])))
+                    vis[lm] = 0.3 if gap < 0.02 else 0.8
         if script.noise:
             xy += rng.normal(0.0, script.noise, xy.shape).astype(np.float32)
         z = np.zeros(NUM_LANDMARKS, dtype=np.float32)
