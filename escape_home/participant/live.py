@@ -122,11 +122,10 @@ class LiveWorker:
         self._jpeg: bytes | None = None
         self._jpeg_seq = 0
         self._good_frames = 0
+        #: Per-frame times in ms when `keep_timings` is set (for the benchmark):
+        #: age = capture to start of processing; total = capture to JPEG ready.
         self.timings: dict[str, list[float]] = {
-            "pose": [],
-            "track": [],
-            "draw": [],
-            "encode": [],
+            k: [] for k in ("age", "pose", "track", "draw", "encode", "total")
         }
         self.keep_timings = False
         self._thread = threading.Thread(target=self._run, name="live", daemon=True)
@@ -141,6 +140,11 @@ class LiveWorker:
         self._stop.set()
         self.camera.stop()
         self._thread.join(timeout=5)
+
+    @property
+    def stopped(self) -> bool:
+        """True once `stop()` was called (streams then end)."""
+        return self._stop.is_set()
 
     def begin(
         self,
@@ -338,9 +342,11 @@ class LiveWorker:
                 self._jpeg_seq += 1
                 self._changed.notify_all()
         if self.keep_timings:
+            age = t0 - (capture_t - time.monotonic() + time.perf_counter())
+            total = age + (t4 - t0)
             for key, dt in zip(
-                ("pose", "track", "draw", "encode"),
-                (t1 - t0, t2 - t1, t3 - t2, t4 - t3),
+                ("age", "pose", "track", "draw", "encode", "total"),
+                (age, t1 - t0, t2 - t1, t3 - t2, t4 - t3, total),
                 strict=True,
             ):
                 self.timings[key].append(dt * 1000)

@@ -94,6 +94,7 @@ class RemoteClient:
         self._writer = db.get_writer_of(app)
         self._retry_s = float(app.config["REMOTE_RETRY_S"])
         self.live: Any = None  # the LiveWorker, when there is a camera
+        self._announced: dict[str, Any] | None = None
         self.last_error: str | None = None
         self.last_upload: str | None = None
         self._wake = threading.Event()
@@ -110,6 +111,8 @@ class RemoteClient:
         self._stop.set()
         self._wake.set()
         self._live_wake.set()
+        for t in self._threads:
+            t.join(timeout=TIMEOUT_S)
 
     def upload_soon(self) -> None:
         """Mark the log as waiting and wake the uploader."""
@@ -118,6 +121,16 @@ class RemoteClient:
 
     def live_changed(self) -> None:
         """Called from the pipeline: cheap, never blocks."""
+        self._live_wake.set()
+
+    def announce(self, state: str, exercise: str | None, reps: int) -> None:
+        """Tell the live board about a pause in counting ("resting", "done")."""
+        self._announced = {
+            "exercise": exercise,
+            "reps": reps,
+            "cue": None,
+            "state": state,
+        }
         self._live_wake.set()
 
     def _settings(self) -> dict[str, str | None]:
@@ -172,21 +185,25 @@ class RemoteClient:
             self._live_wake.wait(5.0)
             self._live_wake.clear()
             worker = self.live
+            announced, self._announced = self._announced, None
             if worker is None or time.monotonic() < backoff_until:
                 continue
             st = worker.state()
-            if st["mode"] == "idle" or st["exercise"] is None:
+            if announced is not None:
+                body = {**announced, "ts": time.time()}
+            elif st["mode"] == "exercise" and st["exercise"] is not None:
+                body = {
+                    "exercise": st["exercise"],
+                    "reps": int(st["reps"]),
+                    "cue": (st["cue"] or {}).get("text"),
+                    "state": "paused" if st["paused"] else "exercising",
+                    "ts": time.time(),
+                }
+            else:
                 continue
             s = self._settings()
             if not s["server"] or not s["token"]:
                 continue
-            body = {
-                "exercise": st["exercise"],
-                "reps": int(st["reps"]),
-                "cue": (st["cue"] or {}).get("text"),
-                "state": "paused" if st["paused"] else "exercising",
-                "ts": db.now_iso(),
-            }
             try:
                 status, _ = post_json(f"{s['server']}/api/live", body, s["token"])
             except RemoteError:

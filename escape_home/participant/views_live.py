@@ -35,7 +35,7 @@ def video() -> Response:
 
     def frames() -> Iterator[bytes]:
         seq = -1
-        while True:
+        while not w.stopped:
             jpeg, new_seq = w.jpeg(seq, KEEPALIVE_S)
             if jpeg is None or new_seq == seq:
                 continue
@@ -64,7 +64,7 @@ def events() -> Response:
     def stream() -> Iterator[str]:
         seq = -1
         yield "retry: 1000\n\n"
-        while True:
+        while not w.stopped:
             st = w.wait_state(seq, KEEPALIVE_S)
             if st["seq"] == seq:
                 yield ": keep-alive\n\n"

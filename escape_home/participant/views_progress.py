@@ -120,9 +120,7 @@ def download() -> Any:
     return Response(
         json.dumps(body, indent=1),
         mimetype="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

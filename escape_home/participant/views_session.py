@@ -124,7 +124,11 @@ def set_end(sid: str, set_id: int) -> Response:
         abort(400, "outcome must be done, skipped or stopped")
     worker = live()
     if worker is not None and worker.state()["set_id"] == set_id:
+        st = worker.state()
         worker.end()
+        current_app.extensions["escape_home.remote"].announce(
+            "resting", st["exercise"], int(st["reps"])
+        )
     get_writer().call(lambda c: store.end_set(c, set_id, outcome))
     return jsonify(ok=True)
 
@@ -178,7 +182,9 @@ def finish(sid: str, pain: int, effort: int) -> None:
         store.save_suggestions(c, sid, suggestions)
 
     get_writer().call(write)
-    current_app.extensions["escape_home.remote"].upload_soon()
+    client = current_app.extensions["escape_home.remote"]
+    client.announce("done", None, 0)
+    client.upload_soon()
 
 
 @bp.route("/session/<sid>/summary", methods=("GET", "POST"))

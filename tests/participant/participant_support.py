@@ -76,10 +76,10 @@ class LiveServer:
         self.thread.start()
 
     def close(self) -> None:
-        self.server.close()
         live = self.app.extensions.get("escape_home.live")
         if live is not None:
-            live.stop()
+            live.stop()  # ends the picture and state streams first
+        self.server.close()
         self.app.extensions["escape_home.remote"].stop()
         self.app.extensions["escape_home.writer"].close()
 
