@@ -16,6 +16,7 @@ absolute minimum excursion stops noise from ever counting.
 from __future__ import annotations
 
 import bisect
+import math
 from collections import deque
 from dataclasses import dataclass
 from typing import Literal
@@ -117,6 +118,8 @@ class RepCounter:
         self._t_max = 0.0
         self._t_min = 0.0
         self._last_t: float | None = None
+        self._anc_x = math.nan
+        self._anc_t = 0.0
 
     # ------------------------------------------------------------------ public
     @property
@@ -217,6 +220,7 @@ class RepCounter:
 
     # ----------------------------------------------------------------- helpers
     def _reset_state(self) -> None:
+        self._anc_x = math.nan
         self._state = "unknown"
         self._zone = None
         self._pending = None
@@ -276,12 +280,22 @@ class RepCounter:
                 self._max_x, self._t_max = x, t
             if x < self._min_x:
                 self._min_x, self._t_min = x, t
+        elif self._state == "anchor":
+            # The start position just before the rep (its extreme over the last
+            # few seconds) belongs to the rep's range of motion.
+            deeper = x > self._anc_x if self._anchor == "deep" else x < self._anc_x
+            if self._anc_x != self._anc_x or deeper or t - self._anc_t > 3.0:
+                self._anc_x, self._anc_t = x, t
         return None
 
     def _begin(self, t: float) -> None:
         self._state = "away"
         self._start_t = t
         self._max_x, self._min_x = -1e18, 1e18
+        if self._anc_x == self._anc_x:  # not NaN: a start position was seen
+            self._max_x = self._min_x = self._anc_x
+            self._t_max = self._t_min = self._anc_t
+        self._anc_x = math.nan
         self._hold_acc = 0.0
 
     def _on_zone(self, zone: Zone, t: float) -> Cycle | None:
