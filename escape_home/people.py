@@ -227,6 +227,8 @@ class PersonSelector:
         return min(visible, key=lambda tr: (not tr.whole_body, tr.off_centre))
 
     def _maybe_switch(self, t: float, chosen: _Track, seen: dict[int, int]) -> _Track:
+        if len(self._tracks) == 1:  # the common case: nobody else to compare with
+            return chosen
         floor = self.switch_ratio * chosen.motion() + self.switch_margin
         best = chosen
         for tr in self._tracks:

@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from escape_home.errors import ModelError
 from escape_home.landmarks import NUM_LANDMARKS, Pose
-from escape_home.modelbuild import ensure_model
+from escape_home.modelbuild import VARIANTS, ensure_model
 from escape_home.people import Candidate, PersonSelector
 
 # MediaPipe takes ~0.5 s to import; keep that out of `import escape_home.pose` users
@@ -86,7 +86,7 @@ class PoseEstimator:
             raise ValueError(f"min_confidence must be in 0..1, got {min_confidence}")
         if num_poses < 1:
             raise ValueError(f"num_poses must be at least 1, got {num_poses}")
-        path = ensure_model(model) if isinstance(model, str) else Path(model)
+        path = ensure_model(model) if model in VARIANTS else Path(model)
         try:
             self._model_bytes = path.read_bytes()
         except OSError as exc:
@@ -116,7 +116,8 @@ class PoseEstimator:
             return _vision.PoseLandmarker.create_from_options(opts)
         except (RuntimeError, ValueError) as exc:
             raise ModelError(
-                f"Cannot load pose model {self.model_path}: {exc}. Rebuild it with "
+                f"Cannot load pose model {self.model_path}: {str(exc).rstrip('.')}. "
+                "Rebuild it with "
                 "`escape-home models --force`."
             ) from exc
 
