@@ -25,10 +25,12 @@ BLACK_LEVEL = 8.0
 BLACK_S = 1.0
 FROZEN_S = 3.0
 RETRY_S = 2.0
+IDLE_CHECK_S = 0.2
 
 MESSAGES = {
     "ok": "",
     "starting": "Starting the camera...",
+    "idle": "The camera is off until a page needs it.",
     "lost": "I can't find the camera. Check it is plugged in and that no other "
     "program is using it. I will keep trying.",
     "stalled": "The camera has stopped sending pictures. I will keep trying.",
@@ -51,11 +53,16 @@ class Capture:
     Args:
         spec: Camera index ("0") or video file path. Files loop at the end.
         opener: Function opening a source from `spec` (tests may inject faults).
+        wanted: Returns False when nobody needs pictures: the camera is then
+            released (its light goes off) until it is wanted again.
     """
 
-    def __init__(self, spec: str, opener: Any = open_source) -> None:
+    def __init__(
+        self, spec: str, opener: Any = open_source, wanted: Any = lambda: True
+    ) -> None:
         self.spec = spec
         self._opener = opener
+        self._wanted = wanted
         self.t0 = time.monotonic()
         self._lock = threading.Condition()
         self._frame: tuple[int, Any, float] | None = None
@@ -101,12 +108,18 @@ class Capture:
     def status(self) -> dict[str, str]:
         with self._lock:
             fault = self._fault
+            if fault == "starting" and time.monotonic() - self._last_t > 10 * STALL_S:
+                fault = "stalled"  # opened, but never sent a picture
             if fault == "ok" and time.monotonic() - self._last_t > STALL_S:
                 fault = "stalled"
         return {"status": fault, "message": MESSAGES[fault]}
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            if not self._wanted():
+                self._set_fault("idle")
+                self._stop.wait(IDLE_CHECK_S)
+                continue
             try:
                 source = self._opener(self.spec)
             except SourceError as exc:
@@ -114,6 +127,10 @@ class Capture:
                 self._set_fault("lost")
                 self._stop.wait(RETRY_S)
                 continue
+            with self._lock:
+                if self._fault in ("idle", "lost"):
+                    self._fault = "starting"
+                    self._last_t = time.monotonic()
             try:
                 self._read(source)
             except SourceError as exc:
@@ -130,6 +147,8 @@ class Capture:
             for frame in source:
                 if self._stop.is_set() or self._rewind.is_set():
                     break
+                if not self._wanted():
+                    return  # release the camera; _run reopens it when wanted
                 self._offer(frame.image)
             if self._stop.is_set():
                 return

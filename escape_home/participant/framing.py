@@ -101,7 +101,8 @@ def assess(pose: Pose, brightness: float, want_view: str | None = None) -> Frami
     else:
         f.whole_body = True
     ankles_y = [pose.xy[int(a), 1] for a in (L.LEFT_ANKLE, L.RIGHT_ANKLE)]
-    height = float(np.nanmax(ankles_y) - pose.xy[int(L.NOSE), 1])
+    known = [y for y in ankles_y if np.isfinite(y)]
+    height = float(max(known) - pose.xy[int(L.NOSE), 1]) if known else 0.0
     if not np.isfinite(height):
         height = 0.0
     if height > TOO_CLOSE or (not f.whole_body and height > 0.75):

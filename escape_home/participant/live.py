@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 #: Frames without problems needed before the camera check says "ready" (~1 s).
 READY_FRAMES = 12
+#: Seconds without any page reading the picture or state (and no set running)
+#: after which the camera is released and the model stops.
+IDLE_S = 15.0
 
 
 class Estimator(Protocol):
@@ -86,7 +89,8 @@ class LiveWorker:
         make_tracker: Callable[[str], Tracker] = _default_tracker,
         opener: Callable[[str], Any] = camera.open_source,
     ) -> None:
-        self.camera = camera.Capture(source, opener)
+        self.camera = camera.Capture(source, opener, self._wanted)
+        self._last_demand = time.monotonic()
         self._on_event = on_event
         self._model = model
         self._make_estimator = make_estimator
@@ -202,12 +206,26 @@ class LiveWorker:
 
     # ------------------------------------------------------------------ output
 
+    def _wanted(self) -> bool:
+        """Is anyone using the camera? (Called by the capture thread.)"""
+        with self._lock:
+            if self._state["mode"] != "idle":
+                return True
+        return time.monotonic() - self._last_demand < IDLE_S
+
     def state(self) -> dict[str, Any]:
+        """The current state (a page is interested: keeps the camera on)."""
+        self._last_demand = time.monotonic()
+        return self.peek()
+
+    def peek(self) -> dict[str, Any]:
+        """The current state, without counting as interest in the camera."""
         with self._lock:
             return dict(self._state)
 
     def wait_state(self, after_seq: int, timeout: float) -> dict[str, Any]:
         """Block until the state changes past `after_seq` (or the timeout)."""
+        self._last_demand = time.monotonic()
         with self._changed:
             self._changed.wait_for(
                 lambda: self._state["seq"] != after_seq or self._stop.is_set(), timeout
@@ -216,6 +234,7 @@ class LiveWorker:
 
     def jpeg(self, after_seq: int, timeout: float) -> tuple[bytes | None, int]:
         """Block until a newer annotated frame exists; return it with its number."""
+        self._last_demand = time.monotonic()
         with self._changed:
             self._changed.wait_for(
                 lambda: self._jpeg_seq != after_seq or self._stop.is_set(), timeout

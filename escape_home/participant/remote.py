@@ -188,7 +188,7 @@ class RemoteClient:
             announced, self._announced = self._announced, None
             if worker is None or time.monotonic() < backoff_until:
                 continue
-            st = worker.state()
+            st = worker.peek()
             if announced is not None:
                 body = {**announced, "ts": time.time()}
             elif st["mode"] == "exercise" and st["exercise"] is not None:

@@ -139,3 +139,31 @@ def test_stalled_black_and_frozen_pictures_are_reported() -> None:
         assert fault in seen, seen
     assert seen[-1] == "ok", seen
     assert reps >= 10
+
+
+def test_camera_is_released_when_no_page_needs_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from escape_home.participant import live
+
+    monkeypatch.setattr(live, "IDLE_S", 0.5)
+    opener = Opener([ScriptedCamera([("ok", 6000)]), ScriptedCamera([("ok", 6000)])])
+    worker = LiveWorker(
+        "0", lambda e: None, make_estimator=lambda m: FakeEstimator(), opener=opener
+    )
+    worker.start()
+    try:
+        deadline = time.monotonic() + 5
+        while worker.peek()["camera"]["status"] != "idle":
+            assert time.monotonic() < deadline, "camera never released"
+            time.sleep(0.05)
+        assert "off" in worker.peek()["camera"]["message"]
+        assert len(opener.cameras) == 1  # only the first camera was opened
+        worker.begin("check")  # a page wants the picture again
+        deadline = time.monotonic() + 5
+        while worker.state()["camera"]["status"] != "ok":
+            assert time.monotonic() < deadline, "camera never came back"
+            time.sleep(0.05)
+        assert not opener.cameras  # reopened
+    finally:
+        worker.stop()

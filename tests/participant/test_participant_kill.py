@@ -195,4 +195,4 @@ def test_sigkill_at_random_points_loses_no_committed_rep(tmp_path: Path) -> None
             app.extensions["escape_home.remote"].stop()
             app.extensions["escape_home.writer"].close()
     # The trials really exercised the interesting cases.
-    assert totals["acked"] > 100 and totals["interrupted"] > 10, totals
+    assert totals["acked"] > 50 and totals["interrupted"] > 10, totals

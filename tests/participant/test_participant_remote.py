@@ -31,7 +31,7 @@ class FakeInstructor(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     server: FakeInstructor
 
-    def do_POST(self) -> None:  # noqa: N802 - the http.server naming
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.server.requests.append((self.path, dict(self.headers), body))
         if self.path == "/api/enrol":
