@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from flask import (
@@ -227,6 +228,9 @@ def summary(sid: str) -> Any:
             }
         )
     sets = store.session_sets(conn, sid)
+    for s in sets:  # the form tip heard most often in this set, if any
+        cues = Counter(f["cue"] for r in s["reps"] for f in r["faults"])
+        s["tip"] = cues.most_common(1)[0][0] if cues else None
     return render_template(
         "participant/summary.html",
         session=row,
