@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import statistics
 import tempfile
 import threading
@@ -132,6 +133,7 @@ def measure(model: str = "full") -> dict[str, Any]:
             c.start()
         while worker.state()["camera"]["status"] != "ok":
             time.sleep(0.05)
+        load = os.getloadavg()[0]
         worker.keep_timings = True
         dropped0 = worker.camera.dropped
         worker.begin("exercise", "squat", set_id=None)  # counts, logs nothing
@@ -180,7 +182,8 @@ def table(m: dict[str, Any]) -> str:
         "MJPEG and event-stream clients connected) on a 640x480, 30 fps copy of "
         f"`squat__yuyoujiang__1.mp4` played {PLAYS} times at its own speed, as a "
         "webcam delivers it. Measured by `escape-home bench live` on this machine "
-        f"({time.strftime('%Y-%m-%d')}).",
+        f"({time.strftime('%Y-%m-%d')}, 2 cores, 1-minute load average "
+        f"{m['load']:.1f} when it started: other jobs were running).",
         "",
         "| stage (ms per frame) | mean | p95 | max |",
         "|---|---:|---:|---:|",
@@ -192,7 +195,8 @@ def table(m: dict[str, Any]) -> str:
     offered = m["processed"] + m["dropped"]
     lines += [
         "",
-        f"- Frames offered by the source: {offered} ({offered / m['elapsed']:.1f} fps); "
+        f"- Frames offered by the source: {offered} "
+        f"({offered / m['elapsed']:.1f} fps); "
         f"processed: {m['processed']} ({fps:.1f} fps); dropped (never queued): "
         f"{m['dropped']} ({100 * m['dropped'] / max(offered, 1):.0f}%).",
         f"- Reps counted: {m['reps']} (the clip has 3 per play, {PLAYS} plays); "
