@@ -335,3 +335,34 @@ def test_per_frame_update_gives_live_fields() -> None:
     assert {u.phase for u in ups} >= {"rest", "deep"}
     assert any(isinstance(u.signal, float) for u in ups)
     assert np.all(np.diff([u.reps for u in ups]) >= 0)
+
+
+@pytest.mark.parametrize(
+    ("exercise", "depth"),
+    [("marching", 0.5), ("heel_raise", 0.45), ("squat", 0.45), ("sit_to_stand", 0.85)],
+)
+def test_small_older_adult_movements_still_count(exercise: str, depth: float) -> None:
+    yaw = 0 if exercise == "marching" else 90
+    s = _count(exercise, 6, yaw=yaw, depth=depth, out_s=1.5, back_s=1.5, noise=0.003)
+    assert s["reps"] == 6
+
+
+@pytest.mark.parametrize(
+    "exercise",
+    [
+        "squat",
+        "marching",
+        "heel_raise",
+        "sit_to_stand",
+        "hip_abduction",
+        "lunge",
+        "step_up",
+    ],
+)
+@pytest.mark.parametrize("yaw", [0, 90])
+def test_standing_still_with_jitter_counts_nothing(exercise: str, yaw: float) -> None:
+    script = sy.Script(
+        exercise, (sy.Segment("rest", dur_s=40.0),), yaw=yaw, noise=0.006, seed=7
+    )
+    s = analyse_poses(exercise, sy.generate(script))
+    assert s["reps"] == 0

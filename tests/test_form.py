@@ -34,7 +34,7 @@ CASES: list[tuple[str, str, float, dict[str, Any], dict[str, Any]]] = [
     ("knee_extension", "leaning_back", 90, {"faults": F(lean_back=22)}, {}),
     ("squat", "too_shallow", 90, {"depth": 0.38}, {}),
     ("squat", "knee_valgus", 0, {"faults": F(valgus=25)}, {}),
-    ("squat", "heels_lifting", 90, {"faults": F(heel=30)}, {}),
+    ("squat", "heels_lifting", 90, {"faults": F(heel=40)}, {}),
     ("squat", "forward_lean", 90, {"faults": F(trunk=30)}, {}),
     ("step_up", "trunk_lean", 90, {"faults": F(trunk=35)}, {}),
     ("step_up", "knee_valgus", 0, {"faults": F(valgus=25)}, {}),
