@@ -153,6 +153,7 @@ def measure(model: str = "full") -> dict[str, Any]:
         app.extensions["escape_home.remote"].stop()
         app.extensions["escape_home.writer"].close()
     return {
+        "load": load,
         "timings": timings,
         "latencies": latencies,
         "processed": processed,
