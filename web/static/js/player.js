@@ -152,7 +152,8 @@
     phase = "work";
     target = step.target_reps;
     counter.textContent = "0";
-    $("count-of").textContent = target ? "of " + target + " repetitions" : "repetitions";
+    $("count-of").textContent = step.exercise === "balance" ? "seconds holding"
+      : target ? "of " + target + " repetitions" : "repetitions";
     lastCueSeq = -1;
     pauseBtn.classList.remove("hidden");
     EH.postJSON("/api/session/" + sid + "/set/start", { step: index }).then(function (r) {
@@ -221,7 +222,11 @@
   if (hasCamera) {
     EH.liveState(function (st) {
       if (phase !== "work" || setId === null || st.set_id !== setId) { return; }
-      if (counter.textContent !== String(st.reps)) {
+      if (plan[index].exercise === "balance") {
+        /* Balance is held, not repeated: show how long this hold has lasted. */
+        const held = String(Math.floor(st.hold_s || 0));
+        if (counter.textContent !== held) { counter.textContent = held; }
+      } else if (counter.textContent !== String(st.reps)) {
         counter.textContent = String(st.reps);
         if (st.reps > 0) { EH.say(String(st.reps)); }
       }
