@@ -1,4 +1,4 @@
-"""Repetition counting on one scalar signal: hysteresis, dwell, duration gates, partials.
+"""Rep counting on one scalar signal: hysteresis, dwell, duration gates, partials.
 
 A rep is one full cycle: the signal leaves its start ("anchor") zone, reaches the
 opposite zone, and comes back. With two thresholds (rest and deep) and a minimum dwell,
@@ -173,7 +173,7 @@ class RepCounter:
             self._state = "cancelled"
 
     def flush(self, value: float | None, t: float) -> Cycle | None:
-        """End of the stream: accept a return to the anchor zone seen on the last frames.
+        """End of the stream: accept a return to the anchor zone seen at the very end.
 
         Smoothing and the dwell delay a zone change by a few frames; a clip that ends
         just as the person gets back to the start position should still count the rep.

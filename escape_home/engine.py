@@ -1,4 +1,4 @@
-"""The exercise tracker: pose records in, reps, holds, form faults, cues and warnings out.
+"""The exercise tracker: poses in; reps, holds, form faults, cues and warnings out.
 
 `ExerciseTracker` is fed every frame (including empty ones, when nobody is in view) by
 the live app and by offline analysis alike. It is cheap per frame: one unpacking of the

@@ -93,7 +93,7 @@ class HoldTracker:
         return hold
 
     def all_holds(self, t_end: float) -> list[Hold]:
-        """Finished holds, plus the one in progress (ended at `t_end`) if long enough."""
+        """Finished holds, plus the one in progress (ended at `t_end`), if long."""
         out = list(self.holds)
         if self._on and self._last_valid is not None:
             end = min(t_end, self._last_valid)

@@ -1,4 +1,4 @@
-"""Pure geometry on one pose: joint angles, trunk angles and segment-normalised positions.
+"""Pure geometry on one pose: joint and trunk angles, segment-normalised positions.
 
 Everything here works on aspect-corrected image coordinates (the same units as
 `Pose.point`), so angles are true image-plane angles. A landmark below the visibility

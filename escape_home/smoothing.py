@@ -2,8 +2,8 @@
 
 Every smoother takes the sample time as well as the value, so the same settings work at
 10 fps and at 60 fps. A ``None`` sample (unmeasurable this frame) passes through as
-``None``: the engine never invents a value, and a long gap restarts the filter so a stale
-state is not blended into new data.
+``None``: the engine never invents a value, and a long gap restarts the filter so a
+stale state is not blended into new data.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class EMASmoother:
 
 
 class OneEuroSmoother:
-    """The 1-euro filter (Casiez et al. 2012): smooth when still, responsive when moving.
+    """The 1-euro filter (Casiez et al. 2012): smooth when still, quick when moving.
 
     Args:
         min_cutoff: Cut-off frequency (Hz) when the signal is still.

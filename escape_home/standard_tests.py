@@ -179,7 +179,7 @@ def score_chair_stand_30s(
     start_s: float | None = None,
     duration_s: float = 30.0,
 ) -> dict[str, Any]:
-    """Score the 30 s chair stand: stands reached in the window (see the module docs)."""
+    """Score the 30 s chair stand: stands reached in the window (see module docs)."""
     st = _Stands()
     end: float | None = None
     for p in poses:

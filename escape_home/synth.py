@@ -316,7 +316,7 @@ def _seg_len(seg: Segment) -> float:
 
 
 def timeline(script: Script) -> list[tuple[float, str, float, str]]:
-    """(time, exercise-or-pickup, amount, side) for every frame, or amount -1 if absent."""
+    """(time, exercise or "pickup", amount, side) per frame; amount -1 if absent."""
     frames: list[tuple[float, str, float, str]] = []
     total = sum(_seg_len(s) for s in script.segments)
     n = int(total * script.fps)

@@ -1,8 +1,9 @@
-"""RepCounter on hand-made signals: hysteresis, dwell, partials, duration gates, gaps."""
+"""RepCounter on hand-made signals: hysteresis, dwell, partials, duration, gaps."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import pytest
 
@@ -54,7 +55,7 @@ def wave(
 
 
 def run(
-    samples: list[tuple[float, float | None]], cfg: CounterConfig = CFG
+    samples: Sequence[tuple[float, float | None]], cfg: CounterConfig = CFG
 ) -> tuple[RepCounter, list[Cycle]]:
     c = RepCounter(cfg)
     events = [e for t, v in samples if (e := c.update(v, t)) is not None]
@@ -76,7 +77,7 @@ def test_jitter_around_a_threshold_does_not_add_counts() -> None:
     for i in range(90):
         t += 1 / 30
         samples.append((t, 135 + (3 if i % 2 else -3)))
-    for i in range(30):
+    for _ in range(30):
         t += 1 / 30
         samples.append((t, 175))
     c, _ = run(samples)
