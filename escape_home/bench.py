@@ -70,13 +70,29 @@ def main(args: argparse.Namespace) -> int:
 
 @dataclass
 class _Totals:
-    frames: int = 0
-    seconds: dict[str, float] = field(
-        default_factory=lambda: dict.fromkeys(STAGES, 0.0)
-    )
+    """Seconds per stage, wall clock and CPU (all threads of this process)."""
 
-    def ms(self, stage: str) -> float:
-        return 1000.0 * self.seconds[stage] / max(self.frames, 1)
+    frames: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add(self, key: str, wall: float, cpu: float) -> None:
+        self.seconds[key] = self.seconds.get(key, 0.0) + wall
+        self.seconds[key + "_cpu"] = self.seconds.get(key + "_cpu", 0.0) + cpu
+
+    def ms(self) -> dict[str, float]:
+        return {k: 1000.0 * v / max(self.frames, 1) for k, v in self.seconds.items()}
+
+
+class _Clock:
+    """Measure wall and process CPU time of a block."""
+
+    def __enter__(self) -> _Clock:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = time.process_time() - self.cpu
 
 
 def _clips(clips_dir: Path) -> list[tuple[Path, str]]:
@@ -91,17 +107,16 @@ def _clips(clips_dir: Path) -> list[tuple[Path, str]]:
 
 def _time_loop(
     path: Path, process: Callable[[Frame], object] | None
-) -> tuple[int, float]:
+) -> tuple[int, _Clock]:
     from escape_home.sources import VideoFileSource
 
     frames = 0
-    start = time.perf_counter()
-    with VideoFileSource(path) as src:
+    with _Clock() as clock, VideoFileSource(path) as src:
         for frame in src:
             if process is not None:
                 process(frame)
             frames += 1
-    return frames, time.perf_counter() - start
+    return frames, clock
 
 
 def run_speed(
@@ -127,32 +142,30 @@ def run_speed(
     for path, exercise in clips:
         # Stages of one clip run back to back, so machine load hits them alike.
         for name in built:
-            row: dict[str, float] = {}
-            frames, row["decode"] = _time_loop(path, None)
+            row = _Totals()
+            row.frames, clock = _time_loop(path, None)
+            row.add("decode", clock.wall, clock.cpu)
             for stage, est in (
                 ("pose1", PoseEstimator(name, num_poses=1)),
                 ("pose", PoseEstimator(name)),
             ):
                 with est:
-                    _, row[stage] = _time_loop(path, _pose_step(est))
+                    _, clock = _time_loop(path, _pose_step(est))
+                row.add(stage, clock.wall, clock.cpu)
             if analyse is not None:
-                start = time.perf_counter()
-                analyse(path, exercise, model=name, progress=False)
-                row["analyse"] = time.perf_counter() - start
+                with _Clock() as clock:
+                    analyse(path, exercise, model=name, progress=False)
+                row.add("analyse", clock.wall, clock.cpu)
             else:
-                row["analyse"] = float("nan")
-            tot = totals[name]
-            tot.frames += frames
-            for stage in STAGES:
-                tot.seconds[stage] += row[stage]
-            per_clip.setdefault(path.name, {})[name] = {
-                s: 1000.0 * row[s] / max(frames, 1) for s in STAGES
-            } | {"frames": float(frames)}
+                row.add("analyse", float("nan"), float("nan"))
+            totals[name].frames += row.frames
+            for key, value in row.seconds.items():
+                totals[name].seconds[key] = totals[name].seconds.get(key, 0.0) + value
+            per_clip.setdefault(path.name, {})[name] = row.ms() | {
+                "frames": float(row.frames)
+            }
     return {
-        "models": {
-            m: {"frames": t.frames, "ms": {s: t.ms(s) for s in STAGES}}
-            for m, t in totals.items()
-        },
+        "models": {m: {"frames": t.frames, "ms": t.ms()} for m, t in totals.items()},
         "clips": per_clip,
         "annotate_ms": _annotate_ms(clips[0][0], built[0]),
         "machine": _machine(),
@@ -230,24 +243,28 @@ def speed_table(res: dict[str, Any]) -> str:
         "",
         f"Machine: {res['machine']}. All shared video clips "
         f"({len(res['clips'])}), frames decoded from file as fast as possible; "
-        "ms per frame over all clips together.",
+        "ms per frame over all clips together. Wall-clock times move with whatever "
+        "else the machine is doing; the CPU times (this process, all threads) are "
+        "steadier, so the ratio is given on both.",
         "",
         "| model | frames | decode | decode + pose, 1 person | decode + pose "
         "(app: person selection) | analyse (whole path) | analyse fps "
-        "| analyse / (decode + pose) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| analyse / (decode + pose), wall | same, CPU |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, m in res["models"].items():
         ms = m["ms"]
         fps = 1000.0 / ms["analyse"] if ms["analyse"] > 0 else float("nan")
         lines.append(
-            f"| {name} | {m['frames']} | {ms['decode']:.1f} | {ms['pose1']:.1f} | "
-            f"{ms['pose']:.1f} | {ms['analyse']:.1f} | {fps:.0f} | "
-            f"{ms['analyse'] / ms['pose']:.2f} |"
+            f"| {name} | {m['frames']} | {_pair(ms, 'decode')} | "
+            f"{_pair(ms, 'pose1')} | {_pair(ms, 'pose')} | {_pair(ms, 'analyse')} | "
+            f"{fps:.0f} | {ms['analyse'] / ms['pose']:.2f} | "
+            f"{ms['analyse_cpu'] / ms['pose_cpu']:.2f} |"
         )
+    lines += ["", "Cells: wall ms per frame (CPU ms per frame)."]
     lines += [
         "",
-        "Per clip, full model (ms per frame):",
+        "Per clip, full model (wall ms per frame, CPU ms in brackets):",
         "",
         "| clip | frames | decode | pose, 1 person | pose (app) | analyse |",
         "|---|---|---|---|---|---|",
@@ -255,8 +272,9 @@ def speed_table(res: dict[str, Any]) -> str:
     for clip, by_model in res["clips"].items():
         row = by_model.get("full") or next(iter(by_model.values()))
         lines.append(
-            f"| {clip} | {row['frames']:.0f} | {row['decode']:.1f} | "
-            f"{row['pose1']:.1f} | {row['pose']:.1f} | {row['analyse']:.1f} |"
+            f"| {clip} | {row['frames']:.0f} | {_pair(row, 'decode')} | "
+            f"{_pair(row, 'pose1')} | {_pair(row, 'pose')} | "
+            f"{_pair(row, 'analyse')} |"
         )
     lines += [
         "",
@@ -264,6 +282,10 @@ def speed_table(res: dict[str, Any]) -> str:
         f"{res['annotate_ms']:.2f} ms per frame (median).",
     ]
     return "\n".join(lines)
+
+
+def _pair(ms: dict[str, float], stage: str) -> str:
+    return f"{ms[stage]:.1f} ({ms[stage + '_cpu']:.1f})"
 
 
 def write_section(doc: Path, heading: str, body: str) -> None:
