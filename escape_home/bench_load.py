@@ -108,7 +108,11 @@ def _instructor_loop(
     rng = random.Random(cohort_id)
     while not stop.is_set():
         t0 = time.perf_counter()
-        status, data, _ = client.request("GET", f"/cohorts/{cohort_id}/live.json")
+        try:
+            status, data, _ = client.request("GET", f"/cohorts/{cohort_id}/live.json")
+        except OSError as exc:
+            stats.error(f"live.json: {exc}")
+            continue
         now = time.time()
         stats.add("live_poll", time.perf_counter() - t0)
         if status != 200:
@@ -127,7 +131,11 @@ def _instructor_loop(
                 f"/participants/{rng.choice(pids)}/data.json",
             ):
                 t0 = time.perf_counter()
-                status, _, _ = client.request("GET", path)
+                try:
+                    status, _, _ = client.request("GET", path)
+                except OSError as exc:
+                    stats.error(f"GET {path}: {exc}")
+                    continue
                 stats.add("dashboard", time.perf_counter() - t0)
                 if status != 200:
                     stats.error(f"GET {path} {status}")
@@ -161,7 +169,9 @@ def _participant_loop(
     p: Participant, stats: Stats, stop: threading.Event, start: Any
 ) -> None:
     rng = random.Random(p.seed)
-    while not stop.wait(rng.uniform(1.0, 4.0)):
+    # After the burst, each participant uploads every 10-30 s: far more often than
+    # real life (after each session, twice a week), as a stress test.
+    while not stop.wait(rng.uniform(10.0, 30.0)):
         p.stage = min(12, p.stage + 1)  # at 12, a resend: must change nothing
         _upload(p, stats, "upload", start)
 
@@ -177,7 +187,7 @@ def _prepare(url: str, schema: str | None, instance: Path, instructors: int) -> 
             "DATABASE_URL": url,
             "DATABASE_SCHEMA": schema,
             "INSTANCE_PATH": str(instance),
-            "SECRET_KEY": "setup-only",
+            "SECRET_KEY": secrets.token_hex(32),
         }
     )
     hashed = hash_password("load-test-password")
@@ -292,6 +302,9 @@ def run_load(
         finally:
             server.stop()
         result = _verify(app, stats)
+        log = server.log.read_text(errors="replace") if server.log else ""
+        result["server_tracebacks"] = log.count("Traceback")
+        result["server_log_tail"] = log[-3000:]
         if schema:
             _drop_schema(app, schema)
         app.extensions["escape_home_db"]["engine"].dispose()

@@ -13,9 +13,10 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import platformdirs
 from flask import Flask, jsonify, render_template, request
@@ -39,6 +40,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_RATE_LIMIT": "10 per minute",
     "ENROL_RATE_LIMIT": "30 per minute",
     "LIVE_WINDOW_S": 3 * 3600,
+    "LIVE_STALE_S": 15,
+    "DISPLAY_TIMEZONE": "Europe/London",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": True,
@@ -78,7 +81,7 @@ def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
     app.config.from_mapping(DEFAULTS)
     if os.environ.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
-    for key in ("LOGIN_RATE_LIMIT", "ENROL_RATE_LIMIT"):
+    for key in ("LOGIN_RATE_LIMIT", "ENROL_RATE_LIMIT", "LIVE_STALE_S"):
         if os.environ.get(f"ESCAPE_HOME_{key}"):
             app.config[key] = os.environ[f"ESCAPE_HOME_{key}"]
     if os.environ.get("ESCAPE_HOME_DB_SCHEMA"):
@@ -146,6 +149,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
 
     app.after_request(add_headers)
+    app.add_template_filter(_local_time(app.config["DISPLAY_TIMEZONE"]), "local")
     _error_pages(app)
     return app
 
@@ -155,6 +159,16 @@ def _limited(limiter: Limiter, app: Flask, setting: str, view: Any) -> Any:
         return str(app.config[setting])
 
     return limiter.limit(limit, methods=["POST"])(view)
+
+
+def _local_time(zone: str) -> Any:
+    """Jinja filter: a stored UTC time shown in the instructor's time zone."""
+    tz = ZoneInfo(zone)
+
+    def local(when: datetime, fmt: str = "%a %-d %b, %H:%M") -> str:
+        return when.astimezone(tz).strftime(fmt)
+
+    return local
 
 
 def _wants_json() -> bool:

@@ -168,6 +168,9 @@ def live() -> Any:
         if row is None:
             row = LiveStatus(participant_id=pid, cohort_id=cohort_id)
             s.add(row)
+        if fields["cue"] is None and fields["exercise"] == row.exercise:
+            # Keep the latest cue on the board until the exercise changes.
+            fields["cue"] = row.cue
         for key, value in fields.items():
             setattr(row, key, value)
         row.updated_at = utcnow()

@@ -36,6 +36,10 @@ def make_engine(url: str, schema: str | None = None) -> Engine:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
+        else:
+            # More connections than server threads: a request never waits for one.
+            kwargs["pool_size"] = 20
+            kwargs["max_overflow"] = 20
     else:
         kwargs["pool_size"] = 10
         kwargs["max_overflow"] = 20
@@ -114,8 +118,10 @@ def writing() -> Iterator[Session]:
     """
     lock = _ext()["write_lock"]
     db = session()
+    # Give the connection back before queueing for the lock: a thread waiting here
+    # must not hold one that the lock holder might need.
+    db.rollback()
     with lock if lock is not None else contextlib.nullcontext():
-        db.rollback()  # start from a fresh snapshot, inside the lock
         try:
             yield db
             db.commit()

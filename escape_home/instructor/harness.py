@@ -37,6 +37,7 @@ class Server:
 
     proc: subprocess.Popen[bytes]
     port: int
+    log: Path | None = None
 
     def stop(self, kill: bool = False) -> None:
         if self.proc.poll() is None:
@@ -65,31 +66,35 @@ def start_server(
     }
     if schema:
         full_env["ESCAPE_HOME_DB_SCHEMA"] = schema
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "escape_home.cli",
-            "instructor",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--threads",
-            str(threads),
-        ],
-        env=full_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    instance.mkdir(parents=True, exist_ok=True)
+    log_path = instance / f"server-{port}.log"
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "escape_home.cli",
+                "instructor",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--threads",
+                str(threads),
+            ],
+            env=full_env,
+            stdout=subprocess.DEVNULL,
+            # A file, not a pipe: an unread pipe fills under load and blocks the server.
+            stderr=log,
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            err = log_path.read_text(errors="replace")
             raise RuntimeError(f"instructor server exited: {err[-2000:]}")
         with contextlib.suppress(OSError):
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return Server(proc, port)
+            return Server(proc, port, log_path)
         time.sleep(0.05)
     proc.kill()
     raise RuntimeError("instructor server did not start within 60 s")

@@ -9,9 +9,9 @@ from flask import Flask
 from instructor_support import add_instructor, bearer, enrol, login
 
 from escape_home import progress_log
-from escape_home.instructor.sample import make_log
 from escape_home.instructor.alerts import expected_sessions, summarise_participant
 from escape_home.instructor.models import Cohort, Participant, SessionRecord
+from escape_home.instructor.sample import make_log
 
 
 def _session(

@@ -11,7 +11,6 @@ from instructor_support import Web, bearer, enrol
 from sqlalchemy import func, select
 
 from escape_home import progress_log
-from escape_home.instructor.sample import make_log
 from escape_home.instructor import db
 from escape_home.instructor.models import (
     LiveStatus,
@@ -21,6 +20,7 @@ from escape_home.instructor.models import (
     Token,
     Upload,
 )
+from escape_home.instructor.sample import make_log
 
 
 def post_log(app: Flask, token: str, log: Any) -> Any:

@@ -19,8 +19,8 @@ from flask import Flask
 from instructor_support import _config, _drop, add_instructor, bearer, enrol, login
 from markupsafe import escape
 
-from escape_home.instructor.sample import make_log
 from escape_home.instructor import create_app
+from escape_home.instructor.sample import make_log
 
 CASES = json.loads((Path(__file__).parent / "bad_logs" / "cases.json").read_text())
 HOSTILE = [

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from escape_home import progress_log
-from escape_home.instructor.sample import make_log
 from escape_home.errors import InvalidProgressLog
+from escape_home.instructor.sample import make_log
 
 FAST = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]

@@ -24,9 +24,9 @@ from instructor_support import (
 from sqlalchemy import select, text
 
 from escape_home import progress_log
-from escape_home.instructor.sample import make_log
 from escape_home.instructor import create_app, db
 from escape_home.instructor.models import Instructor
+from escape_home.instructor.sample import make_log
 
 REPO = Path(__file__).resolve().parents[2]
 PUBLIC = {"auth.login", "api.enrol", "static"}

@@ -4,7 +4,7 @@
 
 (function () {
   const POLL_MS = 1000;
-  const STALE_S = 15;
+  let staleS = 15;
 
   function el(tag, cls, text) {
     const node = document.createElement(tag);
@@ -14,17 +14,19 @@
   }
 
   function card(p) {
-    const stale = p.seen_s_ago > STALE_S || p.state === "left";
+    const stale = p.seen_s_ago > staleS || p.state === "left";
     const c = el("article", "live-card" + (stale ? " stale" : ""));
     c.dataset.participant = p.id;
     c.append(el("h2", "nick", p.nickname));
-    c.append(el("p", "exercise", p.exercise ? p.exercise.replace(/_/g, " ") : "—"));
+    const name = p.exercise ? p.exercise.replace(/_/g, " ") : "—";
+    c.append(el("p", "exercise", name.charAt(0).toUpperCase() + name.slice(1)));
     const reps = el("p", "reps");
     reps.append(el("span", "n", p.reps), el("span", "unit", " reps"));
     c.append(reps);
     c.append(el("p", "cue", p.cue || ""));
-    const seen = stale ? `not seen for ${Math.round(p.seen_s_ago)} s`
-                       : p.state.replace(/_/g, " ");
+    const seen = p.state === "left" ? "left the class"
+      : stale ? `not seen for ${Math.round(p.seen_s_ago)} s`
+      : p.state.replace(/_/g, " ");
     c.append(el("p", "seen", seen));
     return c;
   }
@@ -41,7 +43,7 @@
       const cards = data.participants.map(card);
       board.replaceChildren(...(cards.length ? cards
         : [el("p", "empty", "Nobody has joined yet. Participants appear here when they start a session in their app.")]));
-      status.textContent = `Updated ${new Date().toLocaleTimeString()} · ${cards.length} joined`;
+      status.textContent = `Updated ${new Date().toLocaleTimeString("en-GB")} · ${cards.length} joined`;
       board.dataset.updates = String(Number(board.dataset.updates || 0) + 1);
     } catch (e) {
       status.textContent = "Connection lost, retrying…";
@@ -51,6 +53,8 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     const board = document.getElementById("board");
-    if (board) poll(board, document.getElementById("live-status"));
+    if (!board) return;
+    staleS = Number(board.dataset.staleS) || staleS;
+    poll(board, document.getElementById("live-status"));
   });
 })();

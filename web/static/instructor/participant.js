@@ -49,20 +49,27 @@
   }
 
   function tests(data) {
+    // One test kind per chart (reps and seconds do not share an axis): the 30 s
+    // chair stand if there is one. The norm band is a floating bar behind the result.
     const el = document.getElementById("chart-tests");
-    const t = data.tests;
+    const kind = data.tests.some((x) => x.kind === "chair_stand_30s")
+      ? "chair_stand_30s" : (data.tests[0] || {}).kind;
+    const t = data.tests.filter((x) => x.kind === kind);
+    const title = document.getElementById("chart-tests-title");
+    if (title && kind) {
+      title.textContent = (kind === "chair_stand_30s" ? "30-second chair stand"
+        : "Five times sit to stand") + " against the normal range";
+    }
     new Chart(el, {
-      type: "line",
       data: {
         labels: t.map((x) => x.taken_at),
         datasets: [
-          { label: "result", data: t.map((x) => x.result), borderColor: "#1f5fa8",
-            backgroundColor: "#1f5fa8", showLine: true, pointRadius: 5 },
-          { label: "norm low", data: t.map((x) => x.low), borderColor: "#9ca3af",
-            borderDash: [4, 4], pointRadius: 0, fill: false },
-          { label: "norm high", data: t.map((x) => x.high), borderColor: "#9ca3af",
-            borderDash: [4, 4], pointRadius: 0, fill: "-1",
-            backgroundColor: "rgba(34, 197, 94, 0.15)" },
+          { type: "line", label: "result", data: t.map((x) => x.result),
+            borderColor: "#1f5fa8", backgroundColor: "#1f5fa8", pointRadius: 6, order: 1 },
+          { type: "bar", label: "normal range for age and sex",
+            data: t.map((x) => (x.low === null ? null : [x.low, x.high])),
+            backgroundColor: "rgba(34, 197, 94, 0.25)", borderColor: "#15803d",
+            borderWidth: 1, order: 2, barPercentage: 0.5 },
         ],
       },
       options: { animation: false, responsive: true, maintainAspectRatio: false,
