@@ -62,6 +62,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping({name: default for name, default, _ in SETTINGS})
     app.config.update(
+        # Only answer requests addressed to this computer: a web page elsewhere
+        # cannot reach the camera through DNS rebinding.
+        TRUSTED_HOSTS=["127.0.0.1", "localhost", "::1"],
         MAX_CONTENT_LENGTH=1_000_000,
         SESSION_COOKIE_SAMESITE="Strict",
         WTF_CSRF_TIME_LIMIT=None,  # a session can last an hour; keep the form valid
@@ -194,7 +197,10 @@ def run_app(
     logging.basicConfig(
         level=logging.INFO, format="%(levelname)s %(name)s: %(message)s"
     )
-    app = create_app({"SOURCE": source, "MODEL": model, "DATABASE": database})
+    config: dict[str, Any] = {"SOURCE": source, "MODEL": model, "DATABASE": database}
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        config["TRUSTED_HOSTS"] = None  # told to listen more widely
+    app = create_app(config)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
     log.info("escape-home is running at %s (press Ctrl+C to stop)", url)
     if open_browser:

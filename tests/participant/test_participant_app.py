@@ -195,3 +195,10 @@ def test_levels_follow_the_confirmed_choice(
     level = conn.execute("SELECT level FROM level WHERE exercise = ?", (ex,)).fetchone()
     assert level == (2,)
     assert next(s for s in plan2 if s.get("exercise") == ex)["level"] == 2
+
+
+def test_requests_for_other_host_names_are_refused(client: FlaskClient) -> None:
+    assert client.get("/profile").status_code == 200
+    assert client.get("/profile", headers={"Host": "127.0.0.1:5000"}).status_code == 200
+    evil = client.get("/live/state", headers={"Host": "attacker.example"})
+    assert evil.status_code == 400
