@@ -222,6 +222,11 @@
   if (hasCamera) {
     EH.liveState(function (st) {
       if (phase !== "work" || setId === null || st.set_id !== setId) { return; }
+      /* Without a working camera nothing is counted: let the person say when done. */
+      const cameraOk = st.camera && st.camera.status === "ok";
+      if (!cameraOk && primary.classList.contains("hidden")) {
+        setPrimary("I've finished", function () { endSet("done"); });
+      }
       if (plan[index].exercise === "balance") {
         /* Balance is held, not repeated: show how long this hold has lasted. */
         const held = String(Math.floor(st.hold_s || 0));
