@@ -26,6 +26,7 @@ from escape_home.smoothing import Smoother, make_smoother
 
 MIN_VISIBILITY = 0.5
 WARN_AFTER_S = 1.0
+BENT_S = 0.4  # bent past max_trunk_flexion this long: a pick-up, not a rep
 
 _JOINT_ALIASES = {"foot_index": "toe"}
 _VIEW_WARNING = {
@@ -56,7 +57,8 @@ class _Channel:
     raw: float | None = None
     votes: float = 0.0
     seen: dict[str, int] = field(default_factory=dict)
-    trunk_max: float = 0.0
+    bent_s: float = 0.0  # time this cycle spent bent forward past the limit
+    last_t: float = 0.0
 
 
 class ExerciseTracker:
@@ -151,11 +153,9 @@ class ExerciseTracker:
                     ch.form.start_rep()
                     ch.votes = 0.0
                     ch.seen = {}
-                    ch.trunk_max = 0.0
-                if self.spec.max_trunk_flexion:
-                    tf = trunk_flexion(usable)
-                    if tf is not None:
-                        ch.trunk_max = max(ch.trunk_max, tf)
+                    ch.bent_s = 0.0
+                    ch.last_t = t
+                self._bend(ch, usable, t)
                 for r in ch.form.frame(usable, self.ctx):
                     cue_candidates.append(Cue(r.key, r.cue, r.priority))
                 self._vote(ch, usable)
@@ -259,6 +259,21 @@ class ExerciseTracker:
                 s, v = next(iter(drop.items()))
                 ch.votes += (0.5 - v) * (1.0 if s == "left" else -1.0)
 
+    def _bend(self, ch: _Channel, body: Body, t: float) -> None:
+        """Time the cycle spends bent forward past the exercise's limit.
+
+        Only judged side-on or at an angle (from the front a forward bend shows as a
+        shorter trunk, not an angle), and only sustained bending counts: a frame or
+        two of a garbled torso from the pose model must not veto a rep.
+        """
+        dt, ch.last_t = t - ch.last_t, t
+        limit = self.spec.max_trunk_flexion
+        if not limit or self.ctx.view not in ("side", "oblique"):
+            return
+        tf = trunk_flexion(body)
+        if tf is not None and tf > limit:
+            ch.bent_s += min(max(dt, 0.0), 0.2)
+
     def _side_of(self, ch: _Channel) -> str:
         if ch.votes > 0.05:
             return "left"
@@ -274,7 +289,7 @@ class ExerciseTracker:
         side = ch.side
         if self.spec.mode == "alternating":
             side = self._side_of(ch)
-        if cyc.complete and 0 < self.spec.max_trunk_flexion < ch.trunk_max:
+        if cyc.complete and self.spec.max_trunk_flexion and ch.bent_s >= BENT_S:
             cyc = replace(
                 cyc, complete=False, reason="bent forward (picking something up?)"
             )
