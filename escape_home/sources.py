@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import cv2
 import numpy as np
@@ -49,6 +49,12 @@ class FrameSource(Protocol):
     def close(self) -> None: ...
 
 
+def _read(cap: cv2.VideoCapture) -> Image | None:
+    """Decode the next frame, or None at the end (or on a damaged frame)."""
+    ok, image = cap.read()
+    return cast(Image, image) if ok and image is not None else None
+
+
 def _fps_or_default(value: float, default: float = 30.0) -> float:
     # Some containers (and GIFs) report 0 or absurd rates; fall back to a sane value.
     return float(value) if 1.0 <= value <= 240.0 else default
@@ -80,8 +86,8 @@ class VideoFileSource:
         self._cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
         if not self._cap.isOpened():
             raise SourceError(f"{self.path} could not be opened as a video")
-        ok, first = self._cap.read()
-        if not ok or first is None:
+        first = _read(self._cap)
+        if first is None:
             self._cap.release()
             raise SourceError(f"{self.path} has no readable video frames")
         self._first: Image | None = first
@@ -100,9 +106,7 @@ class VideoFileSource:
         self._first = None
         if image is None:  # iterated a second time: start again from the top
             cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-            ok, image = cap.read()
-            if not ok:
-                return
+            image = _read(cap)
         pos_ms = self._first_pos_ms
         while image is not None:
             ts = self._timestamp(pos_ms, index, last_ts)
@@ -117,14 +121,12 @@ class VideoFileSource:
                     if not cap.grab():
                         return
                     pos_ms = float(cap.get(cv2.CAP_PROP_POS_MSEC))
-                    ok, image = cap.retrieve()
-                    image = image if ok else None
+                    ok, late = cap.retrieve()
+                    image = cast(Image, late) if ok else None
                     continue
             yield Frame(image=image, timestamp_s=ts, index=index)
             index += 1
-            ok, image = cap.read()
-            if not ok:
-                image = None
+            image = _read(cap)
             pos_ms = float(cap.get(cv2.CAP_PROP_POS_MSEC))
 
     def _timestamp(self, pos_ms: float, index: int, last_ts: float) -> float:
@@ -189,8 +191,8 @@ class CameraSource:
             cap = self._cap
             if cap is None:
                 return
-            ok, image = cap.read()
-            if not ok or image is None:
+            image = _read(cap)
+            if image is None:
                 failed += 1
                 if failed >= CAMERA_MAX_FAILED_READS:
                     raise CameraUnavailable(
