@@ -43,6 +43,11 @@ def _set(s: dict[str, Any]) -> dict[str, Any]:
         "reps": s["reps"],
         "holds": s["holds"],
     }
+    if s.get("partial_reps") is not None:
+        out["partial_reps"] = int(s["partial_reps"])
+    warnings = json.loads(s.get("warnings") or "[]")
+    if warnings:
+        out["warnings"] = warnings
     return out
 
 

@@ -209,11 +209,24 @@ def start_set(
     return int(cur.lastrowid or 0)
 
 
-def end_set(conn: sqlite3.Connection, set_id: int, outcome: str) -> None:
+def end_set(
+    conn: sqlite3.Connection,
+    set_id: int,
+    outcome: str,
+    partial_reps: int | None = None,
+    warnings: list[str] | None = None,
+) -> None:
+    """Close a set (once) with how it ended and the engine's summary notes."""
     conn.execute(
-        "UPDATE exercise_set SET ended_at = ?, outcome = ? WHERE id = ?"
-        " AND outcome IS NULL",
-        (now_iso(), outcome, set_id),
+        "UPDATE exercise_set SET ended_at = ?, outcome = ?, partial_reps = ?,"
+        " warnings = ? WHERE id = ? AND outcome IS NULL",
+        (
+            now_iso(),
+            outcome,
+            partial_reps,
+            json.dumps([w[:200] for w in (warnings or [])][:20]),
+            set_id,
+        ),
     )
 
 

@@ -124,13 +124,17 @@ def set_end(sid: str, set_id: int) -> Response:
     if outcome not in ("done", "skipped", "stopped"):
         abort(400, "outcome must be done, skipped or stopped")
     worker = live()
+    summary: dict[str, Any] = {}
     if worker is not None and worker.state()["set_id"] == set_id:
         st = worker.state()
-        worker.end()
+        summary = worker.end()
         current_app.extensions["escape_home.remote"].announce(
             "resting", st["exercise"], int(st["reps"])
         )
-    get_writer().call(lambda c: store.end_set(c, set_id, outcome))
+    partial = summary.get("partial_reps")
+    partial_n = len(partial) if isinstance(partial, list) else partial
+    warnings = [str(w) for w in summary.get("warnings", [])]
+    get_writer().call(lambda c: store.end_set(c, set_id, outcome, partial_n, warnings))
     return jsonify(ok=True)
 
 

@@ -202,3 +202,32 @@ def test_requests_for_other_host_names_are_refused(client: FlaskClient) -> None:
     assert client.get("/profile", headers={"Host": "127.0.0.1:5000"}).status_code == 200
     evil = client.get("/live/state", headers={"Host": "attacker.example"})
     assert evil.status_code == 400
+
+
+def test_migrations_upgrade_an_old_log_and_keep_its_rows(tmp_path: Path) -> None:
+    from importlib import resources
+
+    from escape_home.participant.db import migrate, open_database
+
+    path = str(tmp_path / "old.sqlite3")
+    first = (
+        resources.files("escape_home.participant") / "migrations" / "0001_initial.sql"
+    ).read_text()
+    conn = sqlite3.connect(path)
+    conn.executescript(first + "\nPRAGMA user_version = 1;")
+    conn.execute("INSERT INTO session (id, number, started_at) VALUES ('s', 1, 'x')")
+    conn.execute(
+        "INSERT INTO exercise_set (session_id, exercise, started_at)"
+        " VALUES ('s', 'squat', 'x')"
+    )
+    conn.commit()
+    conn.close()
+    open_database(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    row = conn.execute(
+        "SELECT exercise, partial_reps, warnings FROM exercise_set"
+    ).fetchone()
+    assert row == ("squat", None, "[]")
+    assert migrate(conn) == 2  # running again changes nothing
+    conn.close()

@@ -21,6 +21,7 @@ from participant_support import (
     clip_label,
 )
 
+from escape_home import progress_log
 from escape_home.participant import create_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.clips, pytest.mark.slow]
@@ -153,6 +154,10 @@ def test_whole_session_with_a_real_clip(
         page.goto(server.url + "/settings")
         check_page(page, "15-settings")
         assert not [e for e in errors if "Content Security Policy" in e], errors
+        log = page.request.get(server.url + "/progress/export").json()
+        progress_log.validate(log)  # the instructor server's own validator
+        squat = log["sessions"][0]["sets"][0]
+        assert squat["exercise"] == "squat" and len(squat["reps"]) == expected
     finally:
         ctx.close()  # ends the picture and state streams before the server stops
         server.close()
