@@ -117,12 +117,13 @@ class ExerciseTracker:
             problem = _NOBODY
         else:
             body = Body(pose, MIN_VISIBILITY)
-            self.ctx.update(body, t)
-            problem = self._framing_problem(body)
             if self._jump_cut(body, t):
+                self.ctx.reset_body()
                 for ch in self._channels:
                     self._handle(ch, ch.counter.reset_tracking(t), t)
                     ch.smoother.reset()
+            self.ctx.update(body, t)
+            problem = self._framing_problem(body)
         warning = self._warning(problem, t)
         usable = body if problem is None else None
         cue_candidates: list[Cue] = []

@@ -51,13 +51,18 @@ class Context:
     """Per-person references and the current view, updated once per frame."""
 
     def __init__(self) -> None:
-        # Shank length in frame units; the default is replaced by the first samples.
-        self.shank = RollingRef(0.9, 10.0, 0.0, 1e-4, 10.0)
-        self.hip_height = RollingRef(0.9, 20.0, 2.0, 1.7, 2.4)
-        self.floor = RollingRef(0.9, 8.0, 0.0, -10.0, 10.0)
         self.view: View | None = None
         self._ratio: float | None = None
         self._ratio_t = 0.0
+        self.reset_body()
+
+    def reset_body(self) -> None:
+        """Forget the body references (after a camera cut or a change of person)."""
+        # Shank length in frame units; the default is replaced by the first samples.
+        self.shank = RollingRef(0.9, 6.0, 0.0, 1e-4, 10.0)
+        self.hip_height = RollingRef(0.9, 20.0, 2.0, 1.7, 2.4)
+        self.floor = RollingRef(0.9, 8.0, 0.0, -10.0, 10.0)
+        self._ratio = None
 
     def update(self, body: Body, t: float) -> None:
         """Update the references from one frame."""

@@ -366,3 +366,58 @@ def test_standing_still_with_jitter_counts_nothing(exercise: str, yaw: float) ->
     )
     s = analyse_poses(exercise, sy.generate(script))
     assert s["reps"] == 0
+
+
+def _shifted(poses: list[Pose], dt: float, dx: float = 0.0) -> list[Pose]:
+    out = []
+    for p in poses:
+        xy = p.xy.copy()
+        xy[:, 0] += dx
+        out.append(replace(p, timestamp_s=p.timestamp_s + dt, xy=xy))
+    return out
+
+
+def test_camera_cut_from_side_to_front_keeps_counting() -> None:
+    side = sy.generate(sy.reps_script("squat", 3, yaw=90, noise=0.003))
+    front = sy.generate(
+        sy.reps_script("squat", 3, yaw=0, size=0.7, noise=0.003, seed=5)
+    )
+    poses = side + _shifted(front, side[-1].timestamp_s + 1 / 30, dx=0.2)
+    s = analyse_poses("squat", poses)
+    assert s["reps"] == 6
+
+
+def test_a_bystander_picked_up_between_reps_adds_nothing() -> None:
+    # The pose model follows a still bystander (elsewhere in the frame) for 3 s.
+    ex = sy.generate(sy.reps_script("squat", 2, yaw=90, noise=0.003))
+    still = sy.generate(
+        sy.Script(
+            "squat",
+            (sy.Segment("rest", dur_s=3.0),),
+            yaw=0,
+            size=1.2,
+            noise=0.003,
+            seed=9,
+        )
+    )
+    t1 = ex[-1].timestamp_s + 1 / 30
+    by = _shifted(still, t1, dx=-0.35)
+    back = _shifted(
+        sy.generate(sy.reps_script("squat", 2, yaw=90, noise=0.003, seed=4)),
+        by[-1].timestamp_s + 1 / 30,
+    )
+    assert analyse_poses("squat", ex + by + back)["reps"] == 4
+
+
+def test_clip_ending_at_the_bottom_does_not_count_the_last_rep() -> None:
+    rest, rep = sy.Segment("rest", dur_s=1.0), sy.Segment("rep")
+    segs = [
+        rest,
+        rep,
+        rest,
+        sy.Segment("partial", depth=1.0, out_s=1.0, hold_s=0.5, back_s=0.0001),
+    ]
+    poses = sy.generate(sy.Script("squat", tuple(segs), noise=0.003))
+    # Cut the clip while he is still at the bottom.
+    cut = [p for p in poses if p.timestamp_s < poses[-1].timestamp_s - 0.2]
+    assert analyse_poses("squat", cut)["reps"] == 1
