@@ -134,7 +134,8 @@ def _secret_key(conn: Any) -> str:
 
 
 def _start_live(app: Flask) -> None:
-    from escape_home.participant.live import Event, LiveWorker
+    from escape_home.participant.live import LiveWorker
+    from escape_home.participant.pipeline import Event
 
     writer = db.get_writer_of(app)
     remote_client = app.extensions["escape_home.remote"]

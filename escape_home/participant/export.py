@@ -12,7 +12,7 @@ import sqlite3
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from escape_home.participant import store
+from escape_home.participant import progress_store, store
 from escape_home.participant.db import now_iso
 
 #: Statuses the shared format knows; a session stopped by the safety check is an
@@ -87,7 +87,7 @@ def build_log(conn: sqlite3.Connection) -> dict[str, Any]:
             "unit": t["unit"],
             "norm": json.loads(t["norm"]) if t["norm"] else None,
         }
-        for t in store.tests(conn)
+        for t in progress_store.tests(conn)
     ]
     return {
         "format": "escape-home-progress-log",

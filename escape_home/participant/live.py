@@ -14,17 +14,24 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import cv2
 import numpy as np
 
 from escape_home.errors import EscapeHomeError, UnknownExercise
-from escape_home.events import FrameUpdate, Hold, Rep
 from escape_home.landmarks import Pose
 from escape_home.participant import camera
 from escape_home.participant.framing import assess
+from escape_home.participant.pipeline import (
+    Estimator,
+    Event,
+    Tracker,
+    apply_update,
+    default_estimator,
+    default_tracker,
+    make_annotator,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,39 +40,6 @@ READY_FRAMES = 12
 #: Seconds without any page reading the picture or state (and no set running)
 #: after which the camera is released and the model stops.
 IDLE_S = 15.0
-
-
-class Estimator(Protocol):
-    def process(self, image: Any, timestamp_s: float, frame_index: int) -> Pose: ...
-    def close(self) -> None: ...
-
-
-class Tracker(Protocol):
-    def update(self, pose: Pose) -> FrameUpdate: ...
-    def summary(self) -> dict[str, Any]: ...
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something to log: a completed rep or hold of the current set."""
-
-    set_id: int
-    rep: Rep | None = None
-    hold: Hold | None = None
-
-
-def _default_estimator(model: str) -> Estimator:
-    from escape_home.pose import PoseEstimator
-
-    est: Estimator = PoseEstimator(model=model)
-    return est
-
-
-def _default_tracker(exercise: str) -> Tracker:
-    from escape_home.engine import ExerciseTracker
-
-    tracker: Tracker = ExerciseTracker(exercise)
-    return tracker
 
 
 class LiveWorker:
@@ -85,8 +59,8 @@ class LiveWorker:
         source: str,
         on_event: Callable[[Event], None],
         model: str = "full",
-        make_estimator: Callable[[str], Estimator] = _default_estimator,
-        make_tracker: Callable[[str], Tracker] = _default_tracker,
+        make_estimator: Callable[[str], Estimator] = default_estimator,
+        make_tracker: Callable[[str], Tracker] = default_tracker,
         opener: Callable[[str], Any] = camera.open_source,
     ) -> None:
         self.camera = camera.Capture(source, opener, self._wanted)
@@ -258,7 +232,7 @@ class LiveWorker:
                 )
                 self._publish()
             estimator = None
-        annotator = _annotator()
+        annotator = make_annotator()
         last_index = -1
         fps_t, fps_n = time.monotonic(), 0
         try:
@@ -329,26 +303,7 @@ class LiveWorker:
                 "facing": framing.facing,
             }
             if update is not None and tracker is self._tracker:
-                if update.reps != st["reps"]:
-                    st["rep_capture_t"] = capture_t
-                    st["rep_times"] = [
-                        *st["rep_times"],
-                        round(capture_t - st["begun_t"], 2),
-                    ]
-                st.update(
-                    reps=update.reps,
-                    reps_by_side=update.reps_by_side,
-                    phase=update.phase,
-                    signal=update.signal,
-                    warning=update.warning,
-                    hold_s=round(update.hold_s, 1),
-                )
-                if (
-                    update.cue is not None
-                    and (st["cue"] or {}).get("text") != update.cue.text
-                ):
-                    st["cue"] = {"key": update.cue.key, "text": update.cue.text}
-                    st["cue_seq"] += 1
+                apply_update(st, update, capture_t)
             self._publish()
         label = (st["exercise"] or "").replace("_", " ") if tracker is not None else ""
         drawn = annotator.annotate(image, pose, update, label) if annotator else image
@@ -369,11 +324,3 @@ class LiveWorker:
                 strict=True,
             ):
                 self.timings[key].append(dt * 1000)
-
-
-def _annotator() -> Any:
-    try:
-        from escape_home.annotate import Annotator
-    except ImportError:  # drawing is a nicety; the stream still works without it
-        return None
-    return Annotator()

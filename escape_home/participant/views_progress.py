@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 
-from escape_home.participant import export, norms, store
+from escape_home.participant import export, norms, progress_store, store
 from escape_home.participant.db import get_db
 from escape_home.participant.views_setup import programme
 
@@ -66,7 +66,7 @@ def progress_data(conn: sqlite3.Connection) -> dict[str, Any]:
             entry["reps"].append(len(reps))
             entry["rom"].append(round(mean(roms), 1) if roms else None)
     tests: dict[str, dict[str, Any]] = {}
-    for t in store.tests(conn):
+    for t in progress_store.tests(conn):
         n = json.loads(t["norm"]) if t["norm"] else None
         entry = tests.setdefault(
             t["kind"],

@@ -18,7 +18,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from escape_home.participant import progression, store
+from escape_home.participant import progress_store, progression, store
 from escape_home.participant.db import get_db, get_writer
 from escape_home.participant.views_setup import programme, score
 
@@ -40,7 +40,7 @@ def live() -> Any:
 
 
 def plan_of(row: Any) -> list[dict[str, Any]]:
-    return programme().plan(row["number"], store.levels(get_db()))
+    return programme().plan(row["number"], progress_store.levels(get_db()))
 
 
 @bp.route("/session/<sid>/pain-before", methods=("GET", "POST"))
@@ -167,7 +167,7 @@ def finish(sid: str, pain: int, effort: int) -> None:
     """Close the session, work out level suggestions, queue the upload."""
     row = store.get_session(get_db(), sid)
     prog = programme()
-    levels = store.levels(get_db())
+    levels = progress_store.levels(get_db())
     sets = store.session_sets(get_db(), sid)
     suggestions: dict[str, tuple[str, str]] = {}
     for s in sets:  # the last set of each exercise decides
@@ -184,7 +184,7 @@ def finish(sid: str, pain: int, effort: int) -> None:
     def write(c: Any) -> None:
         store.update_session(c, sid, pain_after=pain, exertion=effort)
         store.finish_session(c, sid, "completed")
-        store.save_suggestions(c, sid, suggestions)
+        progress_store.save_suggestions(c, sid, suggestions)
 
     get_writer().call(write)
     client = current_app.extensions["escape_home.remote"]
@@ -197,10 +197,10 @@ def summary(sid: str) -> Any:
     row = get_session(sid)
     prog = programme()
     conn = get_db()
-    levels = store.levels(conn)
+    levels = progress_store.levels(conn)
     if request.method == "POST":
         chosen: list[tuple[str, str, int]] = []
-        for sug in store.suggestions(conn, sid):
+        for sug in progress_store.suggestions(conn, sid):
             ex = sug["exercise"]
             choice = request.form.get(f"choice_{ex}", sug["suggestion"])
             if choice in ("up", "stay", "back"):
@@ -211,13 +211,13 @@ def summary(sid: str) -> Any:
 
         def save(c: Any) -> None:
             for ex, choice, level in chosen:
-                store.choose_progression(c, sid, ex, choice, level)
+                progress_store.choose_progression(c, sid, ex, choice, level)
 
         get_writer().call(save)
         flash("Saved. Your next session will use these levels.")
         return redirect(url_for("setup.home"))
     items = []
-    for sug in store.suggestions(conn, sid):
+    for sug in progress_store.suggestions(conn, sid):
         ex = sug["exercise"]
         lv = levels.get(ex, 1)
         items.append(

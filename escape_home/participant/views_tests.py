@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from werkzeug.wrappers import Response
 
-from escape_home.participant import norms, store
+from escape_home.participant import norms, progress_store, store
 from escape_home.participant.db import get_db, get_writer
 
 bp = Blueprint("tests", __name__)
@@ -39,7 +39,7 @@ def score(kind: str, rep_times: list[float]) -> float | None:
 
 @bp.route("/tests")
 def index() -> Any:
-    rows = store.tests(get_db())
+    rows = progress_store.tests(get_db())
     return render_template(
         "participant/tests.html", rows=rows, names=norms.NAMES, describe=norms.describe
     )
@@ -95,7 +95,7 @@ def end(kind: str) -> Response:
     if sid is not None and store.get_session(get_db(), str(sid)) is None:
         sid = None
     get_writer().call(
-        lambda c: store.add_test(c, kind, result, norms.UNITS[kind], n, sid)
+        lambda c: progress_store.add_test(c, kind, result, norms.UNITS[kind], n, sid)
     )
     current_app.extensions["escape_home.remote"].upload_soon()
     return jsonify(result=result, norm=n, text=norms.describe(kind, result, n))

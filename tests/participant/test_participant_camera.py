@@ -13,7 +13,8 @@ from participant_support import FakeEstimator, FakeTracker
 
 from escape_home.errors import CameraUnavailable
 from escape_home.participant import camera
-from escape_home.participant.live import Event, LiveWorker
+from escape_home.participant.live import LiveWorker
+from escape_home.participant.pipeline import Event
 from escape_home.sources import Frame
 
 FPS = 60.0

@@ -1,0 +1,75 @@
+"""The pieces the live worker plugs together: the pose and tracker interfaces (so
+tests can stand in for the model and the engine), the log event, and how one
+frame's engine update is merged into the state pages read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from escape_home.events import FrameUpdate, Hold, Rep
+from escape_home.landmarks import Pose
+
+
+class Estimator(Protocol):
+    def process(self, image: Any, timestamp_s: float, frame_index: int) -> Pose: ...
+    def close(self) -> None: ...
+
+
+class Tracker(Protocol):
+    def update(self, pose: Pose) -> FrameUpdate: ...
+    def summary(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something to log: a completed rep or hold of the current set."""
+
+    set_id: int
+    rep: Rep | None = None
+    hold: Hold | None = None
+
+
+def default_estimator(model: str) -> Estimator:
+    from escape_home.pose import PoseEstimator
+
+    est: Estimator = PoseEstimator(model=model)
+    return est
+
+
+def default_tracker(exercise: str) -> Tracker:
+    from escape_home.engine import ExerciseTracker
+
+    tracker: Tracker = ExerciseTracker(exercise)
+    return tracker
+
+
+def make_annotator() -> Any:
+    try:
+        from escape_home.annotate import Annotator
+    except ImportError:  # drawing is a nicety; the stream still works without it
+        return None
+    return Annotator()
+
+
+def apply_update(st: dict[str, Any], update: FrameUpdate, capture_t: float) -> None:
+    """Merge the engine's report on one frame into the page state (caller locks).
+
+    A new cue replaces the old one only when its text changes, so the page speaks
+    each cue once; the capture time of the frame that completed a rep is kept for
+    the latency measurement.
+    """
+    if update.reps != st["reps"]:
+        st["rep_capture_t"] = capture_t
+        st["rep_times"] = [*st["rep_times"], round(capture_t - st["begun_t"], 2)]
+    st.update(
+        reps=update.reps,
+        reps_by_side=update.reps_by_side,
+        phase=update.phase,
+        signal=update.signal,
+        warning=update.warning,
+        hold_s=round(update.hold_s, 1),
+    )
+    if update.cue is not None and (st["cue"] or {}).get("text") != update.cue.text:
+        st["cue"] = {"key": update.cue.key, "text": update.cue.text}
+        st["cue_seq"] += 1
