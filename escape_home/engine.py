@@ -21,7 +21,7 @@ from escape_home.exercises import ExerciseSpec, get_exercise
 from escape_home.form import CueGate, FormTracker
 from escape_home.holds import HoldTracker
 from escape_home.landmarks import Pose
-from escape_home.signals import SIDES, Body, joint, trunk_flexion
+from escape_home.signals import SIDES, Body, joint, knee_angle, trunk_flexion
 from escape_home.smoothing import Smoother, make_smoother
 
 MIN_VISIBILITY = 0.5
@@ -58,6 +58,7 @@ class _Channel:
     votes: float = 0.0
     seen: dict[str, int] = field(default_factory=dict)
     bent_s: float = 0.0  # time this cycle spent bent forward past the limit
+    knee_min: dict[str, float] = field(default_factory=dict)
     last_t: float = 0.0
 
 
@@ -156,7 +157,10 @@ class ExerciseTracker:
                     ch.seen = {}
                     ch.bent_s = 0.0
                     ch.last_t = t
+                    ch.knee_min = {}
                 self._bend(ch, usable, t)
+                if "symmetry" in self.spec.metrics:
+                    self._knees(ch, usable)
                 for r in ch.form.frame(usable, self.ctx):
                     cue_candidates.append(Cue(r.key, r.cue, r.priority))
                 self._vote(ch, usable)
@@ -275,6 +279,16 @@ class ExerciseTracker:
         if tf is not None and tf > limit:
             ch.bent_s += min(max(dt, 0.0), 0.2)
 
+    def _knees(self, ch: _Channel, body: Body) -> None:
+        """Deepest knee angle of each leg, on frames where both legs are seen."""
+        if self.ctx.view == "side":
+            return  # side-on, the far knee is a guess
+        angles = [knee_angle(body, s) for s in SIDES]
+        if angles[0] is None or angles[1] is None:
+            return
+        for s, a in zip(SIDES, angles, strict=True):
+            ch.knee_min[s] = min(ch.knee_min.get(s, 180.0), a)
+
     def _side_of(self, ch: _Channel) -> str:
         if ch.votes > 0.05:
             return "left"
@@ -353,6 +367,11 @@ class ExerciseTracker:
             "time_down_s": t_back if up_first else t_out,
             "hold_s": cyc.hold_s,
         }
+        if len(ch.knee_min) == 2:
+            # Asymmetry index of knee bend, |L - R| / mean: 0 is even.
+            bl, br = (180.0 - ch.knee_min[s] for s in SIDES)
+            if bl + br > 20.0:
+                m["symmetry"] = abs(bl - br) / ((bl + br) / 2)
         return {k: v for k, v in m.items() if k in self.spec.metrics or k == "rom"}
 
     def _faults_of(self, faults: Iterable[Any]) -> None:

@@ -421,3 +421,10 @@ def test_clip_ending_at_the_bottom_does_not_count_the_last_rep() -> None:
     # Cut the clip while he is still at the bottom.
     cut = [p for p in poses if p.timestamp_s < poses[-1].timestamp_s - 0.2]
     assert analyse_poses("squat", cut)["reps"] == 1
+
+
+def test_per_rep_symmetry_when_both_knees_are_seen() -> None:
+    oblique = _count("squat", 2, yaw=35, noise=0.002)
+    assert all(r["metrics"]["symmetry"] < 0.1 for r in oblique["reps_detail"])
+    side = _count("squat", 2, yaw=90, noise=0.002)
+    assert all("symmetry" not in r["metrics"] for r in side["reps_detail"])
