@@ -283,11 +283,11 @@ class ExerciseTracker:
         """Deepest knee angle of each leg, on frames where both legs are seen."""
         if self.ctx.view == "side":
             return  # side-on, the far knee is a guess
-        angles = [knee_angle(body, s) for s in SIDES]
-        if angles[0] is None or angles[1] is None:
+        left, right = knee_angle(body, "left"), knee_angle(body, "right")
+        if left is None or right is None:
             return
-        for s, a in zip(SIDES, angles, strict=True):
-            ch.knee_min[s] = min(ch.knee_min.get(s, 180.0), a)
+        ch.knee_min["left"] = min(ch.knee_min.get("left", 180.0), left)
+        ch.knee_min["right"] = min(ch.knee_min.get("right", 180.0), right)
 
     def _side_of(self, ch: _Channel) -> str:
         if ch.votes > 0.05:
