@@ -167,9 +167,10 @@ def next_session_number(conn: sqlite3.Connection) -> int:
 
 
 def interrupted_session(conn: sqlite3.Connection) -> sqlite3.Row | None:
+    """The latest unfinished session: cut off by a crash, or left for the home page."""
     row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM session WHERE status = 'interrupted' AND ended_at IS NULL"
-        " ORDER BY started_at DESC LIMIT 1"
+        "SELECT * FROM session WHERE status IN ('interrupted', 'in_progress')"
+        " AND ended_at IS NULL ORDER BY started_at DESC LIMIT 1"
     ).fetchone()
     return row
 
