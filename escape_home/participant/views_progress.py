@@ -59,9 +59,18 @@ def progress_data(conn: sqlite3.Connection) -> dict[str, Any]:
             reps_by_ex.setdefault(s["exercise"], []).extend(s["reps"])
         for ex, reps in reps_by_ex.items():
             entry = per_ex.setdefault(
-                ex, {"name": names.get(ex, ex), "labels": [], "reps": [], "rom": []}
+                ex,
+                {
+                    "name": names.get(ex, ex),
+                    "labels": [],
+                    "reps": [],
+                    "rom": [],
+                    "rom_unit": "",
+                },
             )
             roms = [float(x["metrics"]["rom"]) for x in reps if "rom" in x["metrics"]]
+            if any("peak_angle" in x["metrics"] for x in reps):
+                entry["rom_unit"] = "degrees"  # joint angles; else a relative size
             entry["labels"].append(f"Session {r['number']}")
             entry["reps"].append(len(reps))
             entry["rom"].append(round(mean(roms), 1) if roms else None)

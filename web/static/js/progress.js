@@ -42,8 +42,9 @@
     const sets = [{ type: "bar", label: "Repetitions", data: ex.reps, backgroundColor: BLUE, yAxisID: "y" }];
     const scales = { y: axis("Repetitions") };
     if (ex.rom.some(function (v) { return v !== null; })) {
-      sets.push({ type: "line", label: "Range of movement (degrees)", data: ex.rom, borderColor: ORANGE, backgroundColor: ORANGE, borderWidth: 4, pointRadius: 6, yAxisID: "y1" });
-      scales.y1 = axis("Degrees", { position: "right", grid: { drawOnChartArea: false } });
+      const unit = ex.rom_unit ? " (" + ex.rom_unit + ")" : "";
+      sets.push({ type: "line", label: "Range of movement" + unit, data: ex.rom, borderColor: ORANGE, backgroundColor: ORANGE, borderWidth: 4, pointRadius: 6, yAxisID: "y1" });
+      scales.y1 = axis(ex.rom_unit ? "Degrees" : "Range of movement", { position: "right", grid: { drawOnChartArea: false } });
     }
     new Chart(c, { data: { labels: ex.labels, datasets: sets }, options: { scales: scales } });
   });
