@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from participant_support import CHROMIUM, CHROMIUM_ARGS, ROOT, Person
+from participant_support import AXE, CHROMIUM, CHROMIUM_ARGS, ROOT, Person
 
 from escape_home.participant import create_app
 
@@ -61,6 +61,8 @@ def person(client: FlaskClient) -> Person:
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    if not AXE.exists():
+        pytest.skip("axe-core is missing: run `npm install` in tests/js")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
