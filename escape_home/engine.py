@@ -17,16 +17,16 @@ from typing import Any
 from escape_home import measures as ms
 from escape_home.counting import Cycle, RepCounter
 from escape_home.events import Cue, FrameUpdate, Hold, Rep
+from escape_home.evidence import CycleEvidence
 from escape_home.exercises import ExerciseSpec, get_exercise
 from escape_home.form import CueGate, FormTracker
 from escape_home.holds import HoldTracker
 from escape_home.landmarks import Pose
-from escape_home.signals import SIDES, Body, joint, knee_angle, trunk_flexion
+from escape_home.signals import SIDES, Body, joint
 from escape_home.smoothing import Smoother, make_smoother
 
 MIN_VISIBILITY = 0.5
 WARN_AFTER_S = 1.0
-BENT_S = 0.4  # bent past max_trunk_flexion this long: a pick-up, not a rep
 
 _JOINT_ALIASES = {"foot_index": "toe"}
 _VIEW_WARNING = {
@@ -55,11 +55,7 @@ class _Channel:
     form: FormTracker
     value: float | None = None
     raw: float | None = None
-    votes: float = 0.0
-    seen: dict[str, int] = field(default_factory=dict)
-    bent_s: float = 0.0  # time this cycle spent bent forward past the limit
-    knee_min: dict[str, float] = field(default_factory=dict)
-    last_t: float = 0.0
+    evidence: CycleEvidence = field(default_factory=CycleEvidence)
 
 
 class ExerciseTracker:
@@ -151,19 +147,17 @@ class ExerciseTracker:
             was_in = ch.counter.in_cycle
             cyc = ch.counter.update(ch.value, t)
             if ch.counter.in_cycle and usable is not None:
+                ev = ch.evidence
                 if not was_in:
                     ch.form.start_rep()
-                    ch.votes = 0.0
-                    ch.seen = {}
-                    ch.bent_s = 0.0
-                    ch.last_t = t
-                    ch.knee_min = {}
-                self._bend(ch, usable, t)
+                    ev.start(t)
+                ev.bend(usable, self.ctx, t, self.spec.max_trunk_flexion)
                 if "symmetry" in self.spec.metrics:
-                    self._knees(ch, usable)
+                    ev.knees(usable, self.ctx)
+                if self.spec.side_vote:
+                    ev.vote(self.spec.side_vote, usable, self.ctx, ch.counter.phase)
                 for r in ch.form.frame(usable, self.ctx):
                     cue_candidates.append(Cue(r.key, r.cue, r.priority))
-                self._vote(ch, usable)
             done = self._handle(ch, cyc, t)
             if done is not None:
                 rep = done
@@ -222,89 +216,13 @@ class ExerciseTracker:
             return False
         return math.hypot(hip[0] - prev[1], hip[1] - prev[2]) > 0.33
 
-    def _vote(self, ch: _Channel, body: Body) -> None:
-        """Accumulate evidence of the working leg during an alternating rep.
-
-        Works with one leg seen (side-on, the far leg is often not visible): then
-        the seen leg's position says whether it leads or trails.
-        """
-        kind = self.spec.side_vote
-        if kind == "higher_ankle":
-            # Step-up: the lead foot is on the step while the other is on the floor.
-            floor = self.ctx.floor.value
-            h = {}
-            for s in SIDES:
-                a = joint(s, "ankle")
-                v = self.ctx.norm(floor - body.p(a)[1]) if body.ok(a) else None
-                if v is not None:
-                    h[s] = v
-            if len(h) == 2:
-                ch.votes += h["left"] - h["right"]
-            elif len(h) == 1:
-                s, v = next(iter(h.items()))
-                ch.seen[s] = ch.seen.get(s, 0) + 1
-                if v < 0.15:  # this foot is still on the floor: the other leg leads
-                    ch.votes += -0.5 if s == "left" else 0.5
-        elif kind == "front_leg" and ch.counter.phase == "deep":
-            # Lunge: at the bottom the front thigh is near horizontal (small drop
-            # from hip to knee), the back thigh near vertical.
-            drop = {}
-            for s in SIDES:
-                hp, k = joint(s, "hip"), joint(s, "knee")
-                v = (
-                    self.ctx.norm(body.p(k)[1] - body.p(hp)[1])
-                    if body.ok(hp, k)
-                    else None
-                )
-                if v is not None:
-                    drop[s] = v
-            if len(drop) == 2:
-                ch.votes += drop["right"] - drop["left"]
-            elif len(drop) == 1:
-                s, v = next(iter(drop.items()))
-                ch.votes += (0.5 - v) * (1.0 if s == "left" else -1.0)
-
-    def _bend(self, ch: _Channel, body: Body, t: float) -> None:
-        """Time the cycle spends bent forward past the exercise's limit.
-
-        Only judged side-on or at an angle (from the front a forward bend shows as a
-        shorter trunk, not an angle), and only sustained bending counts: a frame or
-        two of a garbled torso from the pose model must not veto a rep.
-        """
-        dt, ch.last_t = t - ch.last_t, t
-        limit = self.spec.max_trunk_flexion
-        if not limit or self.ctx.view not in ("side", "oblique"):
-            return
-        tf = trunk_flexion(body)
-        if tf is not None and tf > limit:
-            ch.bent_s += min(max(dt, 0.0), 0.2)
-
-    def _knees(self, ch: _Channel, body: Body) -> None:
-        """Deepest knee angle of each leg, on frames where both legs are seen."""
-        if self.ctx.view == "side":
-            return  # side-on, the far knee is a guess
-        left, right = knee_angle(body, "left"), knee_angle(body, "right")
-        if left is None or right is None:
-            return
-        ch.knee_min["left"] = min(ch.knee_min.get("left", 180.0), left)
-        ch.knee_min["right"] = min(ch.knee_min.get("right", 180.0), right)
-
-    def _side_of(self, ch: _Channel) -> str:
-        if ch.votes > 0.05:
-            return "left"
-        if ch.votes < -0.05:
-            return "right"
-        if len(ch.seen) == 1:
-            return next(iter(ch.seen))
-        return "both"
-
     def _handle(self, ch: _Channel, cyc: Cycle | None, t: float) -> Rep | None:
         if cyc is None:
             return None
         side = ch.side
         if self.spec.mode == "alternating":
-            side = self._side_of(ch)
-        if cyc.complete and self.spec.max_trunk_flexion and ch.bent_s >= BENT_S:
+            side = ch.evidence.side()
+        if cyc.complete and ch.evidence.bent_over:
             cyc = replace(
                 cyc, complete=False, reason="bent forward (picking something up?)"
             )
@@ -367,11 +285,9 @@ class ExerciseTracker:
             "time_down_s": t_back if up_first else t_out,
             "hold_s": cyc.hold_s,
         }
-        if len(ch.knee_min) == 2:
-            # Asymmetry index of knee bend, |L - R| / mean: 0 is even.
-            bl, br = (180.0 - ch.knee_min[s] for s in SIDES)
-            if bl + br > 20.0:
-                m["symmetry"] = abs(bl - br) / ((bl + br) / 2)
+        sym = ch.evidence.symmetry()
+        if sym is not None:
+            m["symmetry"] = sym
         return {k: v for k, v in m.items() if k in self.spec.metrics or k == "rom"}
 
     def _faults_of(self, faults: Iterable[Any]) -> None:
