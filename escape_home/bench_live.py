@@ -66,7 +66,7 @@ def make_clip(out: Path, plays: int = PLAYS) -> Path:
 
 
 def _read_mjpeg(port: int, stop: threading.Event) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     conn.request("GET", "/live/video.mjpg")
     resp = conn.getresponse()
     while not stop.is_set():
@@ -76,7 +76,7 @@ def _read_mjpeg(port: int, stop: threading.Event) -> None:
 
 
 def _read_events(port: int, stop: threading.Event, latencies: list[float]) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     conn.request("GET", "/live/events")
     resp = conn.getresponse()
     reps = 0
@@ -129,10 +129,11 @@ def measure(model: str = "full") -> dict[str, Any]:
                 target=_read_events, args=(port, stop, latencies), daemon=True
             ),
         ]
+        while worker.state()["camera"]["status"] != "ok":
+            time.sleep(0.05)  # the model is loaded and frames are flowing
         for c in clients:
             c.start()
-        while worker.state()["camera"]["status"] != "ok":
-            time.sleep(0.05)
+        time.sleep(1.0)
         load = os.getloadavg()[0]
         worker.keep_timings = True
         dropped0 = worker.camera.dropped
