@@ -129,6 +129,23 @@ def plain_storage_message_any(exc: BaseException, path: str) -> str:
     )
 
 
+_RETRYABLE = (
+    "full",
+    "locked",
+    "busy",
+    "readonly",
+    "read-only",
+    "disk i/o",
+    "unable to open",
+)
+
+
+def _retryable(exc: sqlite3.OperationalError) -> bool:
+    """True for trouble with the disk, which passes; False for mistakes in SQL."""
+    text = str(exc).lower()
+    return any(word in text for word in _RETRYABLE)
+
+
 class Writer:
     """One thread that owns the only write connection and runs jobs in order.
 
@@ -179,6 +196,10 @@ class Writer:
                     with conn:  # one transaction per job
                         result = fn(conn)
                 except sqlite3.OperationalError as exc:
+                    if not _retryable(exc):  # a bug (e.g. a missing column)
+                        log.exception("write job failed")
+                        fut.set_exception(exc)
+                        break
                     # Disk full / read-only / locked: keep the job and retry, so
                     # the work is saved as soon as the disk allows it.
                     self.error = plain_storage_message(exc, self.path)

@@ -231,3 +231,15 @@ def test_migrations_upgrade_an_old_log_and_keep_its_rows(tmp_path: Path) -> None
     assert row == ("squat", None, "[]")
     assert migrate(conn) == 2  # running again changes nothing
     conn.close()
+
+
+def test_a_faulty_write_fails_alone_and_later_writes_go_through(app: Flask) -> None:
+    writer = app.extensions["escape_home.writer"]
+    with pytest.raises(sqlite3.OperationalError):
+        writer.call(lambda c: c.execute("INSERT INTO nowhere VALUES (1)"))
+    assert writer.error is None
+    writer.call(lambda c: c.execute("INSERT INTO setting VALUES ('k', 'v')"))
+    conn = sqlite3.connect(app.config["DATABASE"])
+    assert conn.execute("SELECT value FROM setting WHERE key = 'k'").fetchone() == (
+        "v",
+    )
