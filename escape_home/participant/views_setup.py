@@ -110,7 +110,8 @@ def safety() -> Any:
     conn = get_db()
     if store.get_profile(conn) is None:
         return redirect(url_for("setup.profile"))
-    first = not store.sessions(conn)
+    # The full check until one has been passed; after that the brief one.
+    first = not any(not row["any_yes"] for row in store.sessions(conn))
     prog = programme()
     questions = prog.safety_questions if first else prog.brief_safety_questions()
     if request.method == "POST":
