@@ -42,16 +42,23 @@ class EMASmoother:
         tau_s: Time constant in seconds; 0 disables the average.
         max_gap_s: A gap in the input longer than this restarts the filter.
         median3: Apply a 3-sample median before the average.
+        median_max_dt_s: Skip the median when frames are further apart than this
+            (below ~20 fps one frame is a real part of a fast movement, not a spike).
     """
 
     def __init__(
-        self, tau_s: float = 0.08, max_gap_s: float = 0.5, median3: bool = True
+        self,
+        tau_s: float = 0.08,
+        max_gap_s: float = 0.5,
+        median3: bool = True,
+        median_max_dt_s: float = 0.06,
     ):
         if tau_s < 0:
             raise ValueError("tau_s must be >= 0")
         self.tau_s = tau_s
         self.max_gap_s = max_gap_s
         self.median3 = median3
+        self.median_max_dt_s = median_max_dt_s
         self.reset()
 
     def reset(self) -> None:
@@ -67,7 +74,8 @@ class EMASmoother:
         if self._t is not None and t - self._t > self.max_gap_s:
             self.reset()
         x = value
-        if self.median3:
+        fast = self._t is None or t - self._t <= self.median_max_dt_s
+        if self.median3 and fast:
             self._hist.append(value)
             if len(self._hist) > 3:
                 del self._hist[0]

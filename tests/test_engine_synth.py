@@ -95,7 +95,7 @@ def test_frame_rates(exercise: str, fps: float) -> None:
     assert _count(exercise, 5, fps=fps, yaw=90, noise=0.003)["reps"] == 5
 
 
-@pytest.mark.parametrize("fps", [30, 60])
+@pytest.mark.parametrize("fps", [10, 15, 30, 60])
 def test_fast_high_knees_three_lifts_a_second(fps: float) -> None:
     s = _count(
         "marching",
