@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -42,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "LIVE_WINDOW_S": 3 * 3600,
     "LIVE_STALE_S": 15,
     "DISPLAY_TIMEZONE": "Europe/London",
+    "UPLOAD_CONCURRENCY": 2,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": True,
@@ -120,6 +122,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     _configure(app, config)
     db.init_app(app)
+    app.extensions["escape_home_upload_slots"] = threading.BoundedSemaphore(
+        int(app.config["UPLOAD_CONCURRENCY"])
+    )
 
     login = LoginManager(app)
     login.login_view = "auth.login"

@@ -148,6 +148,7 @@ def test_instructor_journey(server: Server, browser: Any, tmp_path: Path) -> Non
     page.get_by_label("Participant's name in this class").fill("Bob")
     page.get_by_role("button", name="Upload").click()
     page.wait_for_selector("text=Stored 3 new and 0 updated sessions for Bob")
+    page.wait_for_selector("#charts[data-ready='1']", timeout=15000)
     _shot(page, "participant-bob")
 
     # The cohort dashboard shows both, with Ann's alerts.
