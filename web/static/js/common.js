@@ -62,6 +62,13 @@ window.EH = (function () {
     return e;
   }
 
+  /* Any page with a "Turn the voice off" box keeps it in step with the setting. */
+  const muteBox = document.getElementById("mute");
+  if (muteBox) {
+    muteBox.checked = muted();
+    muteBox.addEventListener("change", function () { setMuted(muteBox.checked); });
+  }
+
   return { postJSON: postJSON, say: say, muted: muted, setMuted: setMuted,
            stopVoice: stopVoice, liveState: liveState, el: el };
 })();

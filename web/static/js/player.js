@@ -11,7 +11,7 @@
   const title = $("title"), card = $("card"), where = $("where");
   const primary = $("primary"), pauseBtn = $("pause"), skipBtn = $("skip");
   const counter = $("counter"), countBox = $("count-box"), timerEl = $("timer");
-  const cueEl = $("cue"), video = $("video"), mute = $("mute");
+  const cueEl = $("cue"), video = $("video");
 
   let index = Math.min(parseInt(root.dataset.step, 10) || 0, plan.length);
   let phase = null;          // intro, countdown, work, rest, timed, idle
@@ -22,8 +22,6 @@
   let lastCueSeq = -1;
   let onPrimary = null;
 
-  mute.checked = EH.muted();
-  mute.addEventListener("change", function () { EH.setMuted(mute.checked); });
 
   /* A countdown that can pause: calls tick(secondsLeft) and done() at zero. */
   function Ticker(seconds, tick, done) {
