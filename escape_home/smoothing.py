@@ -64,7 +64,7 @@ class EMASmoother:
     def reset(self) -> None:
         self._y: float | None = None
         self._t: float | None = None
-        self._hist: list[float] = []
+        self._hist: list[tuple[float, float]] = []
 
     def update(self, value: float | None, t: float) -> float | None:
         if value is None:
@@ -74,13 +74,17 @@ class EMASmoother:
         if self._t is not None and t - self._t > self.max_gap_s:
             self.reset()
         x = value
-        fast = self._t is None or t - self._t <= self.median_max_dt_s
-        if self.median3 and fast:
-            self._hist.append(value)
+        if self.median3:
+            self._hist.append((t, value))
             if len(self._hist) > 3:
                 del self._hist[0]
-            if len(self._hist) == 3:
-                a, b, c = self._hist
+            # Only three close frames make a spike filter; from sparse frames the
+            # middle one is real movement.
+            if (
+                len(self._hist) == 3
+                and t - self._hist[0][0] <= 2 * self.median_max_dt_s
+            ):
+                a, b, c = (v for _, v in self._hist)
                 x = max(min(a, b), min(max(a, b), c))
         if self._y is None or self._t is None or self.tau_s == 0:
             self._y = x
