@@ -21,6 +21,7 @@ from flask import Flask, Response
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from escape_home.errors import EscapeHomeError
 from escape_home.participant import db, store
 
 log = logging.getLogger(__name__)
@@ -202,10 +203,33 @@ def run_app(
     if host not in ("127.0.0.1", "localhost", "::1"):
         config["TRUSTED_HOSTS"] = None  # told to listen more widely
     app = create_app(config)
-    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    url = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}/"
+    # Enough threads for the MJPEG stream, the live-state stream and page requests.
+    try:
+        server = waitress.create_server(
+            app, host=host, port=port, threads=12, ident="escape-home"
+        )
+    except OSError as exc:
+        _shutdown(app)
+        raise EscapeHomeError(
+            f"Cannot listen on {host}:{port} ({exc.strerror}). Another program may "
+            f"be using it; try --port {port + 1}."
+        ) from exc
     log.info("escape-home is running at %s (press Ctrl+C to stop)", url)
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    # Enough threads for the MJPEG stream, the live-state stream and page requests.
-    waitress.serve(app, host=host, port=port, threads=12, ident="escape-home")
+    try:
+        server.run()
+    finally:
+        _shutdown(app)
     return 0
+
+
+def _shutdown(app: Flask) -> None:
+    """Release the camera, stop the model and write whatever is still queued."""
+    live = app.extensions.get("escape_home.live")
+    if live is not None:
+        live.stop()
+    app.extensions["escape_home.remote"].stop()
+    app.extensions["escape_home.writer"].close()

@@ -243,3 +243,31 @@ def test_a_faulty_write_fails_alone_and_later_writes_go_through(app: Flask) -> N
     assert conn.execute("SELECT value FROM setting WHERE key = 'k'").fetchone() == (
         "v",
     )
+
+
+def test_port_in_use_gives_a_clear_message(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    from escape_home.cli import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code = main(
+            [
+                "run",
+                "--port",
+                str(port),
+                "--no-browser",
+                "--source",
+                str(tmp_path / "no-such-video.mp4"),
+                "--database",
+                str(tmp_path / "l.sqlite3"),
+            ]
+        )
+    err = capfd.readouterr().err
+    assert code == 2
+    assert f"try --port {port + 1}" in err and "Traceback" not in err
