@@ -161,7 +161,6 @@ def quiet_native_logs() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `escape-home` console script."""
     args = build_parser().parse_args(argv)
-    quiet_native_logs()
     try:
         return int(args.func(args))
     except EscapeHomeError as exc:
@@ -172,5 +171,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def console_main() -> int:
+    """The console script: `main()` with the native libraries' log noise hidden.
+
+    Kept apart from `main()` so that calling `main()` in-process (tests, other tools)
+    never redirects the caller's file descriptors.
+    """
+    quiet_native_logs()
+    return main()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console_main())
