@@ -109,7 +109,15 @@ def _is_loopback(host: str) -> bool:
 
 def serve(args: argparse.Namespace) -> int:
     """Run the server with waitress (a production WSGI server)."""
+    import faulthandler
+    import signal
+
     import waitress
+
+    # `kill -USR1 <pid>` writes every thread's stack to stderr: how to see what a
+    # busy server is doing without stopping it.
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
 
     extra: dict[str, Any] = {}
     if _is_loopback(args.host) and "ESCAPE_HOME_SECURE_COOKIES" not in os.environ:
