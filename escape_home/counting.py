@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 Zone = Literal["rest", "mid", "deep"]
+
+NOISE_DEEP = 6.0  # a rep must move at least this many jitter SDs from home
+NOISE_REST = 3.0  # and come back within this many
 Anchor = Literal["rest", "deep", "auto"]
 
 
@@ -120,6 +123,11 @@ class RepCounter:
         self._last_t: float | None = None
         self._anc_x = math.nan
         self._anc_t = 0.0
+        self._last_in_anchor = -1e9
+        self._dx: deque[float] = deque(maxlen=120)
+        self._prev_x = math.nan
+        self._noise = 0.0
+        self._cached = self._thresholds_x()
 
     # ------------------------------------------------------------------ public
     @property
@@ -141,6 +149,11 @@ class RepCounter:
         )
 
     @property
+    def noise(self) -> float:
+        """Estimated jitter (SD) of the signal, in its own units (0 until known)."""
+        return self._noise
+
+    @property
     def anchor(self) -> Zone | None:
         """The zone reps start and end in (None until known for "auto")."""
         return self._anchor
@@ -157,7 +170,7 @@ class RepCounter:
 
     def thresholds(self) -> tuple[float, float]:
         """Current (rest, deep) thresholds in the signal's own units."""
-        rest_x, deep_x = self._thresholds_x()
+        rest_x, deep_x = self._cached
         d = self.config.direction
         return rest_x * d, deep_x * d
 
@@ -197,6 +210,13 @@ class RepCounter:
                 return ev
             return None
         x = cfg.direction * value
+        if (
+            self._last_t is not None
+            and t - self._last_t <= 0.2
+            and self._prev_x == self._prev_x
+        ):
+            self._dx.append(abs(x - self._prev_x))
+        self._prev_x = x
         self._last_t = t
         self._calibrate(x, t)
         zone = self._classify(x)
@@ -210,7 +230,7 @@ class RepCounter:
             and t - self._pending_t >= cfg.min_dwell_s - 1e-9
         ):
             confirmed = self._pending
-        ev = self._track(x, t)
+        ev = self._track(x, t, zone)
         if confirmed is not None and confirmed != self._zone:
             ev = self._on_zone(confirmed, self._pending_t) or ev
             self._zone = confirmed
@@ -237,15 +257,23 @@ class RepCounter:
     def _thresholds_x(self) -> tuple[float, float]:
         cfg = self.config
         deep_m = cfg.deep_margin
-        if self._range_x * cfg.adapt_frac < deep_m:
+        # The person's own (smaller) range is trusted only after a second of history.
+        calibrated = len(self._hist) >= 10
+        if calibrated and self._range_x * cfg.adapt_frac < deep_m:
             deep_m = max(cfg.deep_min, self._range_x * cfg.adapt_frac)
+        # Noisy landmarks (a small or distant person) widen both margins so jitter
+        # alone cannot cross them, but never beyond what the person's own range
+        # allows.
+        cap = max(cfg.deep_margin, 0.6 * self._range_x)
+        deep_m = max(deep_m, min(NOISE_DEEP * self._noise, cap))
         # A person with a large range may come back less exactly to the start: the
         # rest zone widens with the range, but always stays well short of deep.
-        rest_m = min(max(cfg.rest_margin, 0.25 * self._range_x), 0.6 * deep_m)
+        rest_m = max(cfg.rest_margin, 0.25 * self._range_x, NOISE_REST * self._noise)
+        rest_m = min(rest_m, 0.6 * deep_m)
         return self._home_x + rest_m, self._home_x + deep_m
 
     def _classify(self, x: float) -> Zone:
-        rest_x, deep_x = self._thresholds_x()
+        rest_x, deep_x = self._cached
         if x <= rest_x:
             return "rest"
         if x >= deep_x:
@@ -270,17 +298,25 @@ class RepCounter:
         bounds = sorted((cfg.direction * cfg.home_min, cfg.direction * cfg.home_max))
         self._home_x = min(max(lo, bounds[0]), bounds[1])
         self._range_x = max(0.0, hi - self._home_x)
+        if len(self._dx) >= 20:
+            # Jitter from frame-to-frame differences: for white noise of SD s,
+            # the lower quartile of |dx| is 0.45 s (motion only adds to it).
+            q = sorted(self._dx)[len(self._dx) // 4]
+            self._noise = q / 0.45
+        self._cached = self._thresholds_x()
 
     def _opposite(self) -> Zone:
         return "deep" if self._anchor == "rest" else "rest"
 
-    def _track(self, x: float, t: float) -> Cycle | None:
+    def _track(self, x: float, t: float, zone: Zone) -> Cycle | None:
         if self._state in ("away", "opposite"):
             if x > self._max_x:
                 self._max_x, self._t_max = x, t
             if x < self._min_x:
                 self._min_x, self._t_min = x, t
         elif self._state == "anchor":
+            if zone == self._anchor:
+                self._last_in_anchor = t
             # The start position just before the rep (its extreme over the last
             # few seconds) belongs to the rep's range of motion.
             deeper = x > self._anc_x if self._anchor == "deep" else x < self._anc_x
@@ -290,7 +326,10 @@ class RepCounter:
 
     def _begin(self, t: float) -> None:
         self._state = "away"
-        self._start_t = t
+        # The rep starts at the last frame seen in the start position: with frames
+        # missing (dropouts, low fps) the first frame seen outside it comes late.
+        last = self._last_in_anchor
+        self._start_t = last if t - 1.0 <= last < t else t
         self._max_x, self._min_x = -1e18, 1e18
         if self._anc_x == self._anc_x:  # not NaN: a start position was seen
             self._max_x = self._min_x = self._anc_x

@@ -196,3 +196,37 @@ def test_reset_tracking_abandons_the_cycle() -> None:
 def test_bad_direction_is_refused() -> None:
     with pytest.raises(ValueError):
         RepCounter(CounterConfig(direction=0))
+
+
+def test_heavy_jitter_raises_the_margins() -> None:
+    import random
+
+    rng = random.Random(3)
+    # SD 8 deg jitter on the knee angle: 25 deg (the smallest personal range) is no
+    # longer enough; real reps to 90 deg still count.
+    samples = [(t, v + rng.gauss(0, 8)) for t, v in wave(4, period=2.5, rest_s=2.0)]
+    c, _ = run(samples)
+    assert c.count == 4
+    assert 5 < c.noise < 12
+    _, deep = c.thresholds()
+    assert deep < 150  # a 25 deg bend (the smallest personal range) is not enough
+    quiet, _ = run(wave(0, rest_s=20))
+    assert quiet.noise < 0.5
+
+
+def test_dropouts_do_not_shorten_a_rep_below_the_minimum() -> None:
+    cfg = CounterConfig(
+        direction=-1,
+        home=175,
+        home_min=150,
+        home_max=185,
+        rest_margin=20,
+        deep_margin=40,
+        min_dwell_s=0.0,
+        min_rep_s=0.5,
+    )
+    samples = wave(3, period=0.8, fps=10, rest_s=1.0)
+    # Drop the two frames at the start of each rep.
+    holes = [(t, None if 0.0 < (t - 1.0) % 1.8 < 0.25 else v) for t, v in samples]
+    c, _ = run(holes, cfg)
+    assert c.count == 3
