@@ -124,6 +124,20 @@ def _equiv_knee(hh: float, ctx: Context) -> float:
     return max(0.0, min(180.0, 90.0 + 90.0 * (hh - 1.0) / max(stand - 1.0, 0.3)))
 
 
+def _knee_angle_2d(body: Body, ctx: Context, side: Side) -> float | None:
+    """Image knee angle, or None when the thigh points at the camera.
+
+    A thigh seen end-on (seated, facing the camera) is a few pixels long and its
+    direction is noise, so the angle means nothing.
+    """
+    a = sg.knee_angle(body, side)
+    if a is None:
+        return None
+    thigh = body.dist(joint(side, "hip"), joint(side, "knee"))
+    n = ctx.norm(thigh) if thigh is not None else None
+    return None if n is None or n < 0.35 else a
+
+
 def knee_bend(body: Body, ctx: Context) -> float | None:
     """Knee angle of the seen legs (mean), or the hip-height estimate if more bent.
 
@@ -132,14 +146,12 @@ def knee_bend(body: Body, ctx: Context) -> float | None:
     squats and sit-to-stands countable from any view.
     """
     legs = _legs(body, ctx)
-    ks = [a for s in legs if (a := sg.knee_angle(body, s)) is not None]
+    ks = [a for s in legs if (a := _knee_angle_2d(body, ctx, s)) is not None]
     hh = hip_height(body, ctx)
-    if not ks:
-        return None
-    k = sum(ks) / len(ks)
+    est = [sum(ks) / len(ks)] if ks else []
     if hh:
-        k = min(k, _equiv_knee(sum(hh) / len(hh), ctx))
-    return k
+        est.append(_equiv_knee(sum(hh) / len(hh), ctx))
+    return min(est) if est else None
 
 
 def knee_bend_min(body: Body, ctx: Context) -> float | None:
@@ -147,15 +159,14 @@ def knee_bend_min(body: Body, ctx: Context) -> float | None:
     ks = [
         a
         for s in sg.SIDES
-        if body.side_score(s) >= body.min_visibility and (a := sg.knee_angle(body, s))
+        if body.side_score(s) >= body.min_visibility
+        and (a := _knee_angle_2d(body, ctx, s)) is not None
     ]
-    if not ks:
-        return None
     hh = hip_height(body, ctx)
-    k = min(ks)
+    est = [min(ks)] if ks else []
     if hh:
-        k = min(k, _equiv_knee(min(hh), ctx))
-    return k
+        est.append(_equiv_knee(min(hh), ctx))
+    return min(est) if est else None
 
 
 def _shank_drop(body: Body, ctx: Context, side: Side) -> float | None:
