@@ -10,7 +10,9 @@ seen in a zone before anything counts.
 Thresholds are anatomical margins measured from the person's own "home" level, which
 is calibrated from robust percentiles of the recent signal (and clamped to an
 anatomical range), so a person who never fully straightens still counts, while an
-absolute minimum excursion stops noise from ever counting.
+absolute minimum excursion stops noise from ever counting. The margins also grow with
+the signal's measured jitter (from frame-to-frame differences), so a small, distant or
+badly lit person's noisy landmarks cannot count either.
 """
 
 from __future__ import annotations

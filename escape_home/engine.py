@@ -1,8 +1,22 @@
 """The exercise tracker: poses in; reps, holds, form faults, cues and warnings out.
 
 `ExerciseTracker` is fed every frame (including empty ones, when nobody is in view) by
-the live app and by offline analysis alike. It is cheap per frame: one unpacking of the
-pose to plain floats, a handful of measurements, and a small state machine per signal.
+the live app and by offline analysis alike. It is cheap per frame (tens of
+microseconds): one unpacking of the pose to plain floats, a handful of measurements,
+and a small state machine per signal.
+
+Per frame, `update` returns a `FrameUpdate`: total reps and reps per side, the phase,
+the counted signal (None when it cannot be measured this frame, never a stale value),
+the rep or hold completed on this frame, the hold in progress, a cue (set only on the
+frame it is issued: at most one, the most important, rate-limited) and a framing or
+view warning (repeated on every frame while the problem lasts).
+
+`summary()` is JSON-ready: ``exercise``, ``reps`` (both sides), ``reps_by_side``
+(``{"left", "right"}`` for one-leg and alternating exercises, else ``{"both"}``),
+``reps_detail`` (per rep: start_s, end_s, side, metrics, faults with value and
+threshold), ``partial_reps`` (start_s, end_s, side, reason), ``faults`` (count and cue
+per fault key), ``warnings`` (plain sentences), ``holds`` (balance) and ``symmetry``
+(one-leg exercises: |L - R| / mean of the range of motion).
 """
 
 from __future__ import annotations
