@@ -487,13 +487,19 @@ def _notes(results: list[tuple[str, dict[str, Any]]], had_pg: bool) -> str:
     return (
         f"Measured {date.today().isoformat()} with `escape-home bench load` on "
         f"{platform.machine()} ({os.cpu_count()} cores), Python "
-        f"{platform.python_version()}: server (waitress, 16 threads) and load "
-        "generator share the machine over loopback. Uploads are whole logs of 1-12 "
-        "sessions (8 reps per set, 5-60 kB); after 12 a participant keeps resending "
-        "the same log (must change nothing). Live-board delay is the time from a "
-        "participant's update to an instructor's poll (every 0.25 s) showing it. "
-        "Stored/acknowledged compares the database with every session an upload "
-        "was acknowledged for."
+        f"{platform.python_version()}; server (`escape-home instructor`: waitress, "
+        "16 threads) and load generator share the machine over loopback, alongside "
+        "whatever else the machine runs. Each participant enrols with a class code; "
+        "all of them upload at the same moment (the burst column), then each "
+        "uploads every 20-60 s (hundreds of times more often than real use: after "
+        "each session, twice a week). Uploads are whole logs of 1-12 sessions (8 "
+        "reps per set, 5-60 kB); at 12 a participant keeps resending the same log, "
+        "which must change nothing. The streaming participants send a live update "
+        "every 0.5 s; each instructor polls the live board every 0.25 s and opens "
+        "the class page, a participant page and its chart data every 2 s. "
+        "Live-board delay: from a participant's update to an instructor's poll "
+        "showing it. Stored / acknowledged compares the database, afterwards, with "
+        "every session some upload was acknowledged for."
         + ("" if had_pg else " PostgreSQL was not reachable: SQLite only.")
         + (f" Errors seen: {errors}." if errors else " No errors.")
     )
