@@ -136,7 +136,9 @@ class ExerciseTracker:
             self.ctx.update(body, t)
             problem = self._framing_problem(body)
         warning = self._warning(problem, t)
-        usable = body if problem is None else None
+        # A problem stops measuring once it has lasted as long as its warning takes
+        # to appear: a moment of doubt about the view must not drop a rep.
+        usable = body if problem is None or warning is None else None
         cue_candidates: list[Cue] = []
         rep: Rep | None = None
         if self.spec.mode == "hold":

@@ -181,7 +181,7 @@ def pose_config(ex: str, a: float, side: str, f: Faults, seated_home: bool) -> C
 
 # Segment lengths (metres) of a 1.75 m adult.
 THIGH, SHANK, FOOT_H, TORSO, HEAD = 0.45, 0.43, 0.08, 0.52, 0.22
-HIP_W, SHOULDER_W, UPPER_ARM, FOREARM = 0.26, 0.38, 0.30, 0.27
+HIP_W, SHOULDER_W, UPPER_ARM, FOREARM = 0.2, 0.38, 0.30, 0.27
 
 
 def _rotx(v: Vec, deg: float) -> Vec:

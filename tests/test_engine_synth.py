@@ -101,7 +101,7 @@ def test_fast_high_knees_three_lifts_a_second(fps: float) -> None:
         "marching",
         18,
         fps=fps,
-        yaw=70,
+        yaw=60,
         out_s=0.12,
         hold_s=0.02,
         back_s=0.12,
