@@ -116,6 +116,8 @@ class LiveWorker:
 
     def stop(self) -> None:
         self._stop.set()
+        with self._changed:
+            self._changed.notify_all()  # streams waiting for news end now
         self.camera.stop()
         self._thread.join(timeout=5)
 
