@@ -493,7 +493,7 @@ def _notes(results: list[tuple[str, dict[str, Any]]], had_pg: bool) -> str:
         "all of them upload at the same moment (the burst column), then each "
         "uploads every 20-60 s (hundreds of times more often than real use: after "
         "each session, twice a week). Uploads are whole logs of 1-12 sessions (8 "
-        "reps per set, 5-60 kB); at 12 a participant keeps resending the same log, "
+        "reps per set, 3-50 kB); at 12 a participant keeps resending the same log, "
         "which must change nothing. The streaming participants send a live update "
         "every 0.5 s; each instructor polls the live board every 0.25 s and opens "
         "the class page, a participant page and its chart data every 2 s. "

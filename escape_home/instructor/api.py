@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from escape_home import progress_log
@@ -24,6 +24,7 @@ from escape_home.instructor.models import (
     Cohort,
     LiveStatus,
     Participant,
+    SessionRecord,
     Token,
     Upload,
     utcnow,
@@ -102,7 +103,11 @@ def upload_log() -> Any:
     raw = request.get_data(cache=False)
     if _same_as_last_upload(participant.id, raw):
         # An app retrying a send that did arrive: nothing to parse or write.
-        n = len(participant.sessions)
+        n = db.session().scalar(
+            select(func.count())
+            .select_from(SessionRecord)
+            .where(SessionRecord.participant_id == participant.id)
+        )
         return jsonify(
             sessions_new=0,
             sessions_updated=0,
@@ -198,15 +203,22 @@ def live() -> Any:
     participant = bearer_participant()
     fields = _live_fields(_json_body())
     pid, cohort_id = participant.id, participant.cohort_id
-    with db.writing() as s:
-        row = s.get(LiveStatus, pid)
-        if row is None:
-            row = LiveStatus(participant_id=pid, cohort_id=cohort_id)
-            s.add(row)
-        if fields["cue"] is None and fields["exercise"] == row.exercise:
-            # Keep the latest cue on the board until the exercise changes.
-            fields["cue"] = row.cue
-        for key, value in fields.items():
-            setattr(row, key, value)
-        row.updated_at = utcnow()
+    for attempt in (0, 1):
+        try:
+            with db.writing() as s:
+                row = s.get(LiveStatus, pid)
+                if row is None:
+                    row = LiveStatus(participant_id=pid, cohort_id=cohort_id)
+                    s.add(row)
+                if fields["cue"] is None and fields["exercise"] == row.exercise:
+                    # Keep the latest cue on the board until the exercise changes.
+                    fields["cue"] = row.cue
+                for key, value in fields.items():
+                    setattr(row, key, value)
+                row.updated_at = utcnow()
+            break
+        except IntegrityError:
+            # Two first updates raced to create the row: the retry updates it.
+            if attempt:
+                raise
     return "", 204

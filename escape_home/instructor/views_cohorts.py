@@ -99,7 +99,8 @@ def upload(cohort_id: int) -> Any:
         return back
     raw = form.log_file.data.read(current_app.config["MAX_LOG_BYTES"] + 1)
     try:
-        log = progress_log.parse(raw, max_bytes=current_app.config["MAX_LOG_BYTES"])
+        with current_app.extensions["escape_home_upload_slots"]:
+            log = progress_log.parse(raw, max_bytes=current_app.config["MAX_LOG_BYTES"])
         with db.writing() as s:
             app_uuid = log["participant"]["id"]
             p = s.scalar(select(Participant).where(Participant.app_uuid == app_uuid))

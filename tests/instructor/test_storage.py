@@ -9,6 +9,7 @@ every session landed exactly once.
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -35,7 +36,8 @@ from escape_home.instructor.models import (
 )
 from escape_home.instructor.sample import make_log
 
-TRIALS = 8
+# 10 per backend in the normal run; ESCAPE_HOME_KILL_TRIALS=50 for the long run.
+TRIALS = int(os.environ.get("ESCAPE_HOME_KILL_TRIALS", "10"))
 SEED = 20261125
 
 
