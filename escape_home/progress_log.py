@@ -12,16 +12,17 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 
 from escape_home.errors import InvalidProgressLog
+from escape_home.progress_log_messages import describe, innermost, short
+from escape_home.progress_log_messages import path as _path
 
 FORMAT = "escape-home-progress-log"
 VERSION = 1
@@ -188,78 +189,6 @@ def parse(
 # --- validation ----------------------------------------------------------------------
 
 
-def _path(parts: Iterable[str | int]) -> str:
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
-
-
-def _short(value: Any) -> str:
-    text = repr(value) if not isinstance(value, dict | list) else type(value).__name__
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-_TYPE_NAMES = {
-    "object": "an object",
-    "array": "a list",
-    "string": "a string",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "true or false",
-    "null": "null",
-}
-
-
-def _innermost(err: ValidationError) -> ValidationError:
-    """For a nullable field (anyOf [thing, null]) the useful reason is the deepest
-    error of the non-null branch."""
-    while err.validator == "anyOf" and err.context:
-        best = [
-            e
-            for e in err.context
-            if not (e.validator == "type" and e.validator_value == "null")
-        ]
-        if not best:
-            break
-        err = max(best, key=lambda e: len(e.relative_path))
-    return err
-
-
-def _describe(err: ValidationError) -> str:
-    """Turn one jsonschema error into a short sentence that never echoes big input."""
-    kind, want, got = err.validator, err.validator_value, err.instance
-    if kind == "required":
-        missing = [k for k in want if isinstance(got, dict) and k not in got]
-        return f"missing field {missing[0]!r}" if missing else "a field is missing"
-    if kind == "additionalProperties":
-        allowed = set(err.schema.get("properties", {}))
-        extra = (
-            sorted(k for k in got if k not in allowed) if isinstance(got, dict) else []
-        )
-        return f"unexpected field {_short(extra[0]) if extra else '?'}"
-    if kind == "type":
-        names = [want] if isinstance(want, str) else list(want)
-        wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
-        return f"must be {wanted}, not {_short(got)}"
-    if kind == "enum":
-        return f"{_short(got)} is not one of {', '.join(map(json.dumps, want))}"
-    if kind == "const":
-        return f"must be {want!r}, not {_short(got)}"
-    if kind in ("minimum", "maximum"):
-        word = "below the minimum" if kind == "minimum" else "above the maximum"
-        return f"{_short(got)} is {word} of {want}"
-    if kind == "pattern" and "propertyNames" in err.absolute_schema_path:
-        return f"field name {_short(got)} is not allowed"
-    if kind == "pattern":
-        return f"{_short(got)} is not in the expected form"
-    if kind in ("maxLength", "maxItems", "maxProperties"):
-        return f"too long (at most {want})"
-    if kind == "propertyNames":
-        return f"field name {_short(got)} is not allowed"
-    return f"{_short(got)} is not valid here"
-
-
 def _depth_ok(obj: Any) -> bool:
     stack: list[tuple[Any, int]] = [(obj, 1)]
     while stack:
@@ -290,7 +219,7 @@ def _when(path: str, text: str | None, now: datetime) -> datetime | None:
     try:
         when = datetime.fromisoformat(text)
     except ValueError:
-        raise _fail(path, f"{_short(text)} is not a real date and time") from None
+        raise _fail(path, f"{short(text)} is not a real date and time") from None
     if when < EARLIEST:
         raise _fail(path, f"{text} is before {EARLIEST.date()}")
     if when > now + FUTURE_SLACK:
@@ -360,8 +289,8 @@ def validate(obj: Any, *, now: datetime | None = None) -> dict[str, Any]:
     if errors:
         # Report the shallowest error: a wrong top-level field explains the rest.
         err = min(errors, key=lambda e: (len(e.absolute_path), str(e.absolute_path)))
-        err = _innermost(err)
-        raise _fail(_path(err.absolute_path), _describe(err))
+        err = innermost(err)
+        raise _fail(_path(err.absolute_path), describe(err))
     log: dict[str, Any] = obj
     _check_rules(log, now or datetime.now(UTC))
     return log
