@@ -147,6 +147,7 @@ class PoseEstimator:
 
         Returns:
             The exerciser's Pose, or an empty Pose when they are not in view.
+            `pose.extra["people"]` is how many people MediaPipe found this frame.
         """
         if self._landmarker is None:
             raise RuntimeError("PoseEstimator.process() called after close()")
