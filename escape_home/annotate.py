@@ -48,7 +48,10 @@ class Annotator:
         text_color: Colour of the panel text.
         cue_color: Colour of the coaching cue.
         warning_color: Background of the framing warning band.
-        signal_unit: Unit printed after the tracked signal (e.g. "deg").
+        signal_label: Name printed before the tracked signal (e.g. "knee").
+        signal_unit: Unit printed after it (e.g. "deg"). The engine's signal is not
+            always an angle (step height and heel rise are ratios), so both default
+            to nothing; callers that know the exercise can name it.
         panel_alpha: Darkness of the panels behind text (0 = none, 1 = black).
     """
 
@@ -62,7 +65,8 @@ class Annotator:
         text_color: Color = (255, 255, 255),
         cue_color: Color = (0, 255, 255),
         warning_color: Color = (0, 0, 200),
-        signal_unit: str = "deg",
+        signal_label: str = "",
+        signal_unit: str = "",
         panel_alpha: float = 0.55,
     ) -> None:
         if not 0.0 <= panel_alpha <= 1.0:
@@ -77,6 +81,7 @@ class Annotator:
         self.text_color = text_color
         self.cue_color = cue_color
         self.warning_color = warning_color
+        self.signal_label = signal_label
         self.signal_unit = signal_unit
         self.panel_alpha = panel_alpha
         # Edge endpoints and colour group, computed once.
@@ -158,7 +163,7 @@ class Annotator:
                 text = "  ".join(f"{k[0].upper()} {v}" for k, v in sides.items())
                 lines.append((text, small, thin))
             if update.signal is not None:
-                lines.append((f"{update.signal:.0f} {self.signal_unit}", small, thin))
+                lines.append((self._signal_text(update.signal), small, thin))
             if update.hold_s > 0:
                 lines.append((f"hold {update.hold_s:.1f} s", small, thin))
         pad = round(8 * unit)
@@ -172,6 +177,11 @@ class Annotator:
             cv2.putText(image, text, (pad, y), font, scale, self.text_color, th,
                         cv2.LINE_AA)  # fmt: skip
             y += base + pad
+
+    def _signal_text(self, value: float) -> str:
+        # Angles read best whole; small ratios need their decimals.
+        number = f"{value:.0f}" if abs(value) >= 10 else f"{value:.2f}"
+        return " ".join(p for p in (self.signal_label, number, self.signal_unit) if p)
 
     def _band(
         self, image: Image, text: str, unit: float, bg: Color, *, top: bool

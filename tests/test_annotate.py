@@ -108,6 +108,12 @@ def test_warning_band_uses_the_warning_colour() -> None:
     assert tuple(int(c) for c in corner) == (0, 0, 255)
 
 
+def test_signal_is_written_with_the_configured_name_and_unit() -> None:
+    annotator = Annotator(signal_label="knee", signal_unit="deg")
+    assert annotator._signal_text(92.4) == "knee 92 deg"
+    assert Annotator()._signal_text(0.347) == "0.35"
+
+
 def test_bad_style_is_refused() -> None:
     with pytest.raises(ValueError, match="panel_alpha"):
         Annotator(panel_alpha=2.0)
