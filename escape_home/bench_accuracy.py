@@ -82,13 +82,13 @@ def table(rows: list[dict[str, Any]], stats: dict[str, dict[str, float]]) -> str
         "`../shared/data/clips/labels.json`: videos through the real pose model "
         "(`full`), tracks replayed through the engine.",
         "",
-        "| file | exercise | true | counted | difference |",
-        "|---|---|---:|---:|---:|",
+        "| file | exercise | true | counted | difference | frames with a pose |",
+        "|---|---|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['file']} | {r['exercise']} | {r['true']} | {r['counted']} | "
-            f"{r['counted'] - r['true']:+d} |"
+            f"{r['counted'] - r['true']:+d} | {r['posed']} |"
         )
     lines += ["", "| exercise | clips | exact | off-by-one | MAE (normalised) |"]
     lines.append("|---|---:|---:|---:|---:|")
@@ -109,6 +109,10 @@ def table(rows: list[dict[str, Any]], stats: dict[str, dict[str, float]]) -> str
         f"normalised MAE <= {TARGET_MAE}: **{'met' if met else 'not met'}**. "
         f"Run on {time.strftime('%Y-%m-%d')} ({platform.machine()}, "
         f"Python {platform.python_version()}) with `escape-home bench accuracy`.",
+        "",
+        '"Frames with a pose" is how many frames the pose stage reported a person '
+        "in: frames without one (the exerciser lost, or another person followed) "
+        "cannot be counted on, whatever the engine does.",
     ]
     return "\n".join(lines)
 
@@ -132,12 +136,15 @@ def run(
         if not (clips_dir / item["file"]).is_file():
             continue
         result = analyse_entry(item, clips_dir, model)
+        frames = result.get("frames")
+        posed = result.get("frames_with_pose")
         rows.append(
             {
                 "file": item["file"],
                 "exercise": item["exercise"],
                 "true": _truth(item),
                 "counted": _counted(item, result),
+                "posed": f"{posed}/{frames}" if frames else "track",
             }
         )
     stats = evaluate(rows)

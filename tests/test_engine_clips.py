@@ -20,7 +20,7 @@ from escape_home.landmarks import Pose
 CLIPS = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "clips"
 MODEL = Path(__file__).resolve().parents[1] / "models" / "pose_landmarker_full.task"
 
-pytestmark = pytest.mark.skipif(
+needs_clips = pytest.mark.skipif(
     not (CLIPS / "labels.json").is_file(), reason="shared clips not present"
 )
 
@@ -38,6 +38,7 @@ def _entry(name: str) -> dict[str, Any]:
 TRACKS = [e["file"] for e in labels() if e.get("kind") == "track"]
 
 
+@needs_clips
 @pytest.mark.parametrize("name", TRACKS)
 def test_tracks_count_exactly(name: str) -> None:
     from escape_home.track import read_track
@@ -48,6 +49,7 @@ def test_tracks_count_exactly(name: str) -> None:
     assert summary["reps"] == entry["reps"], summary["partial_reps"]
 
 
+@needs_clips
 def test_walking_away_after_one_rise_is_not_a_rep() -> None:
     from escape_home.track import read_track
 
@@ -57,7 +59,10 @@ def test_walking_away_after_one_rise_is_not_a_rep() -> None:
     assert summary["warnings"]  # the person leaves the frame
 
 
-needs_model = pytest.mark.skipif(not MODEL.is_file(), reason="pose model not built")
+needs_model = pytest.mark.skipif(
+    not MODEL.is_file() or not (CLIPS / "labels.json").is_file(),
+    reason="pose model not built or shared clips not present",
+)
 
 
 @cache
@@ -121,3 +126,26 @@ def test_chair_stand_test_from_a_real_video() -> None:
     assert result["score"] == 1  # one stand in the clip
     assert result["norm"]["low"] == 11
     assert result["rating"] == "below the normal range"
+
+
+def test_bench_metrics_and_table() -> None:
+    from escape_home.bench_accuracy import evaluate, table
+
+    rows = [
+        {"file": "a.mp4", "exercise": "squat", "true": 4, "counted": 4, "posed": "9/9"},
+        {"file": "b.mp4", "exercise": "squat", "true": 4, "counted": 2, "posed": "5/9"},
+        {
+            "file": "c.csv",
+            "exercise": "sit_to_stand",
+            "true": 0,
+            "counted": 1,
+            "posed": "track",
+        },
+    ]
+    stats = evaluate(rows)
+    assert stats["squat"] == {"n": 2, "exact": 0.5, "obo": 0.5, "mae": 0.25}
+    assert stats["sit_to_stand"]["mae"] == 1.0  # absolute error when the truth is 0
+    assert stats["overall"]["exact"] == pytest.approx(1 / 3)
+    text = table(rows, stats)
+    assert "| b.mp4 | squat | 4 | 2 | -2 | 5/9 |" in text
+    assert "**not met**" in text
