@@ -49,6 +49,8 @@ _VIEW_WARNING = {
     "oblique": "Turn a little so the camera sees you at an angle",
 }
 _NOBODY = "I can't see you: step into the camera view"
+_FAR_LEG = "If you are working the leg further from the camera, turn so it is nearest"
+FAR_LEG_HINT_S = 8.0
 
 
 def _framing_warning(missing: str) -> str:
@@ -116,6 +118,7 @@ class ExerciseTracker:
         self._problem_since = 0.0
         self._last_t = 0.0
         self._last_seen: tuple[float, float, float] | None = None
+        self._hint_since: float | None = None
 
     # ------------------------------------------------------------------ frames
     def update(self, pose: Pose) -> FrameUpdate:
@@ -179,6 +182,8 @@ class ExerciseTracker:
                 rep = done
                 cue_candidates += [Cue(f.key, f.cue, f.priority) for f in done.faults]
         cue = self._cues.offer(cue_candidates, t) if cue_candidates else None
+        if warning is None and self.spec.mode == "per_side":
+            warning = self._far_leg_hint(t, rep is not None)
         main = self._main_channel()
         return FrameUpdate(
             timestamp_s=t,
@@ -190,6 +195,26 @@ class ExerciseTracker:
             cue=cue,
             warning=warning,
         )
+
+    def _far_leg_hint(self, t: float, rep_done: bool) -> str | None:
+        """Side-on, only one leg seen and nothing happening on it for a while: the
+        person may be working the hidden leg, which cannot be counted."""
+        seen = [ch for ch in self._channels if ch.raw is not None]
+        idle = (
+            self.ctx.view == "side"
+            and len(seen) == 1
+            and not seen[0].counter.in_cycle
+            and not rep_done
+        )
+        if not idle:
+            self._hint_since = None
+            return None
+        if self._hint_since is None:
+            self._hint_since = t
+        if t - self._hint_since < FAR_LEG_HINT_S:
+            return None
+        self._warnings.setdefault(_FAR_LEG, None)
+        return _FAR_LEG
 
     def _measure(self, ch: _Channel, body: Body | None) -> float | None:
         if body is None:

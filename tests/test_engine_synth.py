@@ -436,3 +436,11 @@ def test_front_view_sit_to_stand_with_the_thigh_end_on(noise: float) -> None:
     # is meaningless there, hip height still measures the movement.
     s = _count("sit_to_stand", 3, yaw=0, size=0.5, noise=noise, out_s=3.0, back_s=3.0)
     assert s["reps"] == 3
+
+
+def test_hint_when_the_working_leg_is_hidden_side_on() -> None:
+    hint = "If you are working the leg further from the camera, turn so it is nearest"
+    far = _count("knee_extension", 5, side="right", yaw=90, noise=0.003)
+    assert far["reps"] == 0 and hint in far["warnings"]
+    near = _count("knee_extension", 5, side="left", yaw=90, noise=0.003)
+    assert near["reps"] == 5 and hint not in near["warnings"]
