@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +41,9 @@ READY_FRAMES = 12
 #: Seconds without any page reading the picture or state (and no set running)
 #: after which the camera is released and the model stops.
 IDLE_S = 15.0
+#: Poses kept during a standardised test (90 s at 30 fps): the tests last 30 s
+#: (chair stand) or at most 60 s (five-times), so the cap is never reached in use.
+TEST_POSES_MAX = 90 * 30
 
 
 class LiveWorker:
@@ -73,6 +77,10 @@ class LiveWorker:
         self._changed = threading.Condition(self._lock)
         self._stop = threading.Event()
         self._tracker: Tracker | None = None
+        # During a test: its poses (scored at the end by `standard_tests`) and the
+        # time of "go" on the poses' clock (seconds since the camera's t0).
+        self._test_poses: deque[Pose] = deque(maxlen=TEST_POSES_MAX)
+        self._test_go_s: float | None = None
         self._state: dict[str, Any] = {
             "seq": 0,
             "mode": "idle",
@@ -145,6 +153,9 @@ class LiveWorker:
             self.camera.rewind()  # a video source starts again from its beginning
         with self._changed:
             self._tracker = tracker
+            self._test_poses.clear()
+            begun = time.monotonic()
+            self._test_go_s = begun - self.camera.t0 if mode == "test" else None
             self._good_frames = 0
             self._state.update(
                 mode=mode,
@@ -161,7 +172,7 @@ class LiveWorker:
                 want_view=want_view,
                 rep_capture_t=None,
                 rep_times=[],
-                begun_t=time.monotonic(),
+                begun_t=begun,
                 framing={"ok": False, "ready": False, "messages": []},
             )
             self._publish()
@@ -172,10 +183,40 @@ class LiveWorker:
             self._state["paused"] = paused
             self._publish()
 
+    @property
+    def test_go_s(self) -> float | None:
+        """When the current test started ("go"), on the poses' clock; else None."""
+        with self._lock:
+            return self._test_go_s
+
+    def test_poses(self, timeout: float = 1.5) -> tuple[list[Pose], float | None]:
+        """The current test's poses so far and the time of "go".
+
+        First waits (up to `timeout`) until a frame captured now or later has been
+        processed, so the poses reach the moment the test was ended: the pipeline
+        runs a frame or so behind the camera.
+        """
+        now_s = time.monotonic() - self.camera.t0
+        with self._changed:
+            self._changed.wait_for(
+                lambda: (
+                    self._state["mode"] != "test"
+                    or self._stop.is_set()
+                    or (
+                        bool(self._test_poses)
+                        and self._test_poses[-1].timestamp_s >= now_s
+                    )
+                ),
+                timeout,
+            )
+            return list(self._test_poses), self._test_go_s
+
     def end(self) -> dict[str, Any]:
         """Stop counting; return the tracker's summary (empty if none)."""
         with self._changed:
             tracker, self._tracker = self._tracker, None
+            self._test_poses.clear()
+            self._test_go_s = None
             self._state.update(mode="idle", set_id=None, tracking=False, cue=None)
             self._publish()
         return tracker.summary() if tracker is not None else {}
@@ -288,6 +329,8 @@ class LiveWorker:
             tracker = None if self._state["paused"] else self._tracker
             set_id = self._state["set_id"]
             want_view = self._state["want_view"]
+            if self._test_go_s is not None:
+                self._test_poses.append(pose)  # O(1); scored when the test ends
         update = tracker.update(pose) if tracker is not None else None
         if update is not None and set_id is not None and (update.rep or update.hold):
             self._on_event(Event(set_id, update.rep, update.hold))

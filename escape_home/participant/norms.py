@@ -1,99 +1,121 @@
-"""Norms for the two standardised tests, by age band and sex (escape-pain.md 2.2).
+"""What the person sees about the standardised tests: names, units, sentences.
 
-30-second chair stand: Rikli & Jones 1999 normal range (25th-75th percentile), ages
-60-94; there are no norms below 60. Five-times sit-to-stand: Bohannon 2006 "worse
-than average" cut-offs, ages 60-89.
+The scoring and the norm tables live in one place, `escape_home.standard_tests`
+(Rikli & Jones 1999 for the 30 s chair stand, Bohannon 2006 for the five-times sit
+to stand). This module only turns the profile into what `run_test` needs
+(`age_for_norms`, `sex_for_norms`), turns its result into what the progress log
+stores (`log_norm`) and into a plain-English sentence (`describe`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-_CHAIR = {  # age band start: (women low, women high, men low, men high)
-    60: (12, 17, 14, 19),
-    65: (11, 16, 12, 18),
-    70: (10, 15, 12, 17),
-    75: (10, 15, 11, 17),
-    80: (9, 14, 10, 15),
-    85: (8, 13, 8, 14),
-    90: (4, 11, 7, 12),
-}
-_FIVE = {60: 11.4, 70: 12.6, 80: 14.8}
-
+#: Units as the progress log records them (schema: "reps" or "s").
 UNITS = {"chair_stand_30s": "reps", "five_times_sts": "s"}
 NAMES = {
     "chair_stand_30s": "30-second chair stand",
     "five_times_sts": "Five times sit to stand",
 }
 
+#: Ratings, as `standard_tests` words them, in the short words of the sentence.
+#: The short keys are also what results logged before the shared scoring stored.
+_CHAIR_WORDS = {
+    "below the normal range": "below",
+    "within the normal range": "within",
+    "above the normal range": "above",
+}
+_FIVE_WORDS = {"average or better": "better", "slower than average": "worse"}
 
-def _age_start(age_band: str | None) -> int | None:
-    if not age_band:
-        return None
-    digits = age_band.replace("+", "").split("-")[0]
-    return int(digits) if digits.isdigit() else None
 
+def age_for_norms(age_band: str | None) -> int | None:
+    """The age used to look up a norm for a profile's age band: its lower bound.
 
-def norm(
-    kind: str, result: float, age_band: str | None, sex: str | None
-) -> dict[str, Any] | None:
-    """Compare a result with the norm for the person; None when no norm applies.
+    The profile's bands ("60-64" ... "85-89", "90+") are the five-year rows of the
+    chair-stand table and lie inside the ten-year rows of the five-times table, so
+    every age in a band has the same norm row as the band's lower bound (checked in
+    tests/participant/test_participant_rules.py). "90+" uses the 90-94 chair-stand
+    row; the five-times table stops at 89, so there is no five-times norm for it.
+    Bands below 60 have no published norm either.
 
     Returns:
-        A dict such as ``{"low": 11, "high": 16, "band": "65-69 female",
-        "rating": "within", "source": "Rikli & Jones 1999"}``. ``rating`` is
-        "below", "within" or "above" the band (more stands is better), or for the
-        five-times test "better" or "worse" than average (less time is better).
+        The lower bound in years, or None when the band is missing or unreadable.
     """
-    start = _age_start(age_band)
-    if start is None:
+    if not age_band:
         return None
-    who = sex if sex in ("female", "male") else "women and men"
-    if kind == "chair_stand_30s":
-        row = _CHAIR.get(min(90, start - start % 5))
-        if row is None or start < 60:
-            return None
-        if sex == "female":
-            low, high = row[0], row[1]
-        elif sex == "male":
-            low, high = row[2], row[3]
-        else:
-            low, high = min(row[0], row[2]), max(row[1], row[3])
-        rating = "below" if result < low else "above" if result > high else "within"
-        return {
-            "low": low,
-            "high": high,
-            "band": f"{age_band} {who}",
-            "rating": rating,
-            "source": "Rikli & Jones 1999",
-        }
-    if kind == "five_times_sts":
-        cut = _FIVE.get(min(80, start - start % 10))
-        if cut is None or start < 60:
-            return None
-        return {
-            "high": cut,
-            "band": f"{age_band} {who}",
-            "rating": "worse" if result > cut else "better",
-            "source": "Bohannon 2006",
-        }
-    return None
+    first = age_band.replace("+", "").split("-")[0].strip()
+    return int(first) if first.isdigit() else None
 
 
-def describe(kind: str, result: float, n: dict[str, Any] | None) -> str:
-    """One sentence about a result, for the person."""
+def sex_for_norms(sex: str | None) -> str | None:
+    """ "female" or "male" for the norm tables; None for "other" or not given."""
+    return sex if sex in ("female", "male") else None
+
+
+def log_norm(result: dict[str, Any]) -> dict[str, Any] | None:
+    """The `tests[].norm` object of the progress log, from a `run_test` result.
+
+    Keeps the numbers of `standard_tests.norm_band` as they are (`low`/`high` for
+    the chair stand, `cutoff_s` for the five-times test) and adds `band` (the norm
+    row, shown by the instructor dashboard) and `rating`. For the five-times test
+    `high` repeats the cut-off: the participant's progress chart draws it as the
+    "average cut-off" line, as it did for results logged before.
+
+    Returns:
+        None when no norm applies (under 60, unknown age or sex, no score).
+    """
+    band = result.get("norm")
+    if not band or result.get("rating") is None:
+        return None
+    out: dict[str, Any] = {**band, "rating": result["rating"]}
+    who = band.get("sex")
+    out["band"] = f"{band['age_group']} {who}" if who else band["age_group"]
+    if "cutoff_s" in band:
+        out["high"] = band["cutoff_s"]
+    return out
+
+
+def describe(
+    kind: str, result: float, n: dict[str, Any] | None, reason: str | None = None
+) -> str:
+    """One sentence about a result, for the person.
+
+    Args:
+        kind: The test.
+        result: Stands (chair stand) or seconds (five-times test).
+        n: The stored norm (`log_norm`), or one logged before the shared scoring
+            (short ratings, `high` as the five-times cut-off); None if no norm.
+        reason: Why there is no norm (`no_norm_reason`), when known.
+    """
     unit = "stands" if kind == "chair_stand_30s" else "seconds"
     shown = f"{result:g} {unit}"
     if n is None:
-        return f"You scored {shown}. There is no published comparison for your age."
+        why = reason or "There is no published comparison for your age."
+        return f"You scored {shown}. {why}"
+    rating = str(n.get("rating", ""))
     if kind == "chair_stand_30s":
         span = f"{n['low']} to {n['high']} stands"
         words = {
             "below": "below the usual range",
             "within": "within the usual range",
             "above": "above the usual range",
-        }[n["rating"]]
+        }[_CHAIR_WORDS.get(rating, rating)]
         return f"You scored {shown}: {words} for your age ({span})."
-    if n["rating"] == "better":
-        return f"You took {shown}: quicker than the average cut-off ({n['high']} s)."
-    return f"You took {shown}: slower than the average cut-off ({n['high']} s)."
+    cut = n.get("cutoff_s", n.get("high"))
+    if _FIVE_WORDS.get(rating, rating) == "better":
+        return f"You took {shown}: quicker than the average cut-off ({cut} s)."
+    return f"You took {shown}: slower than the average cut-off ({cut} s)."
+
+
+def no_norm_reason(age: int | None, sex: str | None, kind: str) -> str:
+    """Why there is no comparison, in plain words (for the result sentence)."""
+    if age is None:
+        return "There is no published comparison without your age."
+    if age < 60:
+        return "There is no published comparison for people under 60."
+    if kind == "chair_stand_30s" and sex is None:
+        return (
+            "The published ranges are for women and men separately, so there is "
+            "no comparison to show."
+        )
+    return "There is no published comparison for your age."

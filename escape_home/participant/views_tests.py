@@ -7,34 +7,51 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from werkzeug.wrappers import Response
 
+from escape_home import standard_tests
+from escape_home.landmarks import Pose
 from escape_home.participant import norms, progress_store, store
 from escape_home.participant.db import get_db, get_writer
 
 bp = Blueprint("tests", __name__)
 
-#: Counted with the sit-to-stand tracker.
+#: Counted live with the sit-to-stand tracker (the counter the person sees); the
+#: score comes from `standard_tests.run_test` on the test's poses.
 EXERCISE = "sit_to_stand"
 CHAIR_STAND_S = 30.0
 FIVE_TIMES_MAX_S = 60.0
 
 
 def check_kind(kind: str) -> None:
-    if kind not in norms.UNITS:
+    if kind not in standard_tests.TESTS:
         abort(404, f"There is no test called {kind}.")
 
 
-def score(kind: str, rep_times: list[float]) -> float | None:
-    """The test result from the rep completion times (seconds from 'go').
+def score(
+    kind: str,
+    poses: list[Pose],
+    go_s: float | None,
+    age_band: str | None,
+    sex: str | None,
+) -> dict[str, Any]:
+    """Score a test the one way the whole project does: `standard_tests.run_test`.
 
-    Chair stand: stands completed within 30 s. Five times: the time of the 5th
-    stand (our fixed protocol: timing stops at the 5th stand; recorded in the log
-    as the unit "s"). None when the five were not done.
+    Args:
+        kind: The test.
+        poses: The test's poses from the live worker.
+        go_s: When the app said "go", on the poses' clock.
+        age_band: The profile's age band (see `norms.age_for_norms`).
+        sex: The profile's answer (only "female"/"male" select a norm).
+
+    Returns:
+        The `run_test` result.
     """
-    if kind == "chair_stand_30s":
-        return float(sum(1 for t in rep_times if t <= CHAIR_STAND_S))
-    if len(rep_times) < 5:
-        return None
-    return round(rep_times[4], 1)
+    return standard_tests.run_test(
+        kind,
+        poses,
+        norms.age_for_norms(age_band),
+        norms.sex_for_norms(sex),
+        start_s=go_s,
+    )
 
 
 @bp.route("/tests")
@@ -74,28 +91,47 @@ def end(kind: str) -> Response:
     live = current_app.extensions.get("escape_home.live")
     if live is None:
         abort(503, "There is no camera in this set-up.")
-    rep_times = list(live.state()["rep_times"])
+    poses, go_s = live.test_poses()
     live.end()
-    result = score(kind, rep_times)
+    profile = store.get_profile(get_db())
+    age_band = profile["age_band"] if profile else None
+    sex = profile["sex"] if profile else None
+    full = score(kind, poses, go_s, age_band, sex)
+    result = full["score"]
+    details = {
+        k: full.get(k)
+        for k in ("stand_times_s", "half_way_stand_counted", "hands_used", "start_s")
+    }
+    if kind == "chair_stand_30s" and not full["complete_window"]:
+        return jsonify(
+            result=None,
+            details=details,
+            text="The check stopped before the 30 seconds were up, so there is "
+            "no score this time. You can try again.",
+        )
     if result is None:
         return jsonify(
             result=None,
+            details=details,
             text="The five stands were not finished, so "
             "there is no score this time. You can try again.",
         )
-    profile = store.get_profile(get_db())
-    n = norms.norm(
-        kind,
-        result,
-        profile["age_band"] if profile else None,
-        profile["sex"] if profile else None,
+    n = norms.log_norm(full)
+    reason = norms.no_norm_reason(
+        norms.age_for_norms(age_band), norms.sex_for_norms(sex), kind
     )
     body = request.get_json(silent=True, force=True) or {}
     sid = body.get("session_id") or None
     if sid is not None and store.get_session(get_db(), str(sid)) is None:
         sid = None
+    value = float(result)
     get_writer().call(
-        lambda c: progress_store.add_test(c, kind, result, norms.UNITS[kind], n, sid)
+        lambda c: progress_store.add_test(c, kind, value, norms.UNITS[kind], n, sid)
     )
     current_app.extensions["escape_home.remote"].upload_soon()
-    return jsonify(result=result, norm=n, text=norms.describe(kind, result, n))
+    return jsonify(
+        result=value,
+        norm=n,
+        details=details,
+        text=norms.describe(kind, value, n, reason),
+    )

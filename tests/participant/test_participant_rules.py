@@ -15,6 +15,8 @@ from escape_home.landmarks import Landmark as L
 from escape_home.landmarks import Pose
 from escape_home.participant import framing, norms, progression
 from escape_home.participant.programme import ProgrammeError, load_programme
+from escape_home.participant.views_setup import AGE_BANDS
+from escape_home.standard_tests import TESTS, norm_band
 
 
 def test_packaged_programme_has_12_sessions_and_known_exercises() -> None:
@@ -119,27 +121,63 @@ def test_level_suggestions(
     assert reason.endswith(".")
 
 
+@pytest.mark.parametrize("band", AGE_BANDS)
+def test_every_age_in_a_profile_band_has_the_norm_of_its_lower_bound(
+    band: str,
+) -> None:
+    # The app looks norms up at the band's lower bound; that is only right if no
+    # profile band straddles two rows of either norm table.
+    lo = norms.age_for_norms(band)
+    assert lo is not None
+    hi = lo + 4  # "90+": the chair-stand table's last row is 90-94
+    for test in TESTS:
+        for sex in ("female", "male"):
+            expected = norm_band(test, lo, sex)
+            for age in range(lo, hi + 1):
+                assert norm_band(test, age, sex) == expected, (band, age, test)
+
+
 @pytest.mark.parametrize(
-    ("kind", "result", "band", "sex", "rating"),
+    ("kind", "result", "age", "sex", "rating", "words"),
     [
-        ("chair_stand_30s", 10, "65-69", "female", "below"),
-        ("chair_stand_30s", 14, "65-69", "female", "within"),
-        ("chair_stand_30s", 19, "65-69", "male", "above"),
-        ("five_times_sts", 10.0, "60-64", None, "better"),
-        ("five_times_sts", 13.0, "70-74", "female", "worse"),
+        ("chair_stand_30s", 10, 65, "female", "below the normal range", "below"),
+        ("chair_stand_30s", 14, 65, "female", "within the normal range", "within"),
+        ("chair_stand_30s", 19, 65, "male", "above the normal range", "above"),
+        ("five_times_sts", 10.0, 60, None, "average or better", "quicker"),
+        ("five_times_sts", 13.0, 70, "female", "slower than average", "slower"),
     ],
 )
-def test_norms(
-    kind: str, result: float, band: str, sex: str | None, rating: str
+def test_log_norm_and_sentence_from_a_standard_tests_result(
+    kind: str, result: float, age: int, sex: str | None, rating: str, words: str
 ) -> None:
-    n = norms.norm(kind, result, band, sex)
-    assert n is not None and n["rating"] == rating
-    assert str(result).rstrip("0").rstrip(".") in norms.describe(kind, result, n)
+    band = norm_band(kind, age, sex)
+    n = norms.log_norm({"score": result, "norm": band, "rating": rating})
+    assert n is not None and band is not None and n["rating"] == rating
+    if kind == "chair_stand_30s":
+        assert (n["low"], n["high"]) == (band["low"], band["high"])
+        assert n["band"] == f"{band['age_group']} {sex}"
+    else:
+        assert n["cutoff_s"] == n["high"] == band["cutoff_s"]
+    text = norms.describe(kind, result, n)
+    assert str(result).rstrip("0").rstrip(".") in text and words in text
 
 
-def test_no_norms_below_60() -> None:
-    assert norms.norm("chair_stand_30s", 12, "50-54", "female") is None
+def test_sentences_for_results_logged_before_the_shared_scoring() -> None:
+    old_chair = {"low": 11, "high": 16, "band": "65-69 female", "rating": "within"}
+    assert "within the usual range" in norms.describe("chair_stand_30s", 14, old_chair)
+    old_five = {"high": 11.4, "band": "60-64 women and men", "rating": "worse"}
+    text = norms.describe("five_times_sts", 13.0, old_five)
+    assert "slower" in text and "11.4 s" in text
+
+
+def test_no_norms_below_60_or_without_sex() -> None:
+    assert norm_band("chair_stand_30s", norms.age_for_norms("55-59"), "female") is None
+    assert norms.sex_for_norms("other") is None and norms.sex_for_norms(None) is None
+    assert norms.age_for_norms("90+") == 90 and norms.age_for_norms("") is None
+    assert norms.log_norm({"score": 12, "norm": None, "rating": None}) is None
     assert "no published comparison" in norms.describe("chair_stand_30s", 12, None)
+    why = norms.no_norm_reason(70, None, "chair_stand_30s")
+    assert why in norms.describe("chair_stand_30s", 12, None, why)
 
 
 def _pose(points: dict[L, tuple[float, float]], vis: float = 0.9) -> Pose:
