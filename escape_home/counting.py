@@ -298,7 +298,12 @@ class RepCounter:
         n = len(s)
         lo, hi = s[int(0.1 * (n - 1))], s[int(0.95 * (n - 1))]
         bounds = sorted((cfg.direction * cfg.home_min, cfg.direction * cfg.home_max))
-        self._home_x = min(max(lo, bounds[0]), bounds[1])
+        if hi - lo < cfg.deep_min and not bounds[0] <= lo <= bounds[1]:
+            # Not moved yet, and not at a plausible rest level (e.g. seated from
+            # the start): keep the anatomical default until the person moves.
+            self._home_x = cfg.direction * cfg.home
+        else:
+            self._home_x = min(max(lo, bounds[0]), bounds[1])
         self._range_x = max(0.0, hi - self._home_x)
         if len(self._dx) >= 20:
             # Jitter from frame-to-frame differences: for white noise of SD s,

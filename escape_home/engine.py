@@ -175,7 +175,7 @@ class ExerciseTracker:
                     ev.knees(usable, self.ctx)
                 if self.spec.side_vote:
                     ev.vote(self.spec.side_vote, usable, self.ctx, ch.counter.phase)
-                for r in ch.form.frame(usable, self.ctx):
+                for r in ch.form.frame(usable, self.ctx, ch.counter.phase):
                     cue_candidates.append(Cue(r.key, r.cue, r.priority))
             done = self._handle(ch, cyc, t)
             if done is not None:

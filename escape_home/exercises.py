@@ -38,6 +38,8 @@ class FormRule:
         cue: Plain-English cue for the person.
         priority: Higher is more important (the one live cue is the highest).
         views: Camera views in which the rule can be judged.
+        during: "any" frame of the rep, or only "moving" frames (between the start
+            and far positions, e.g. hands pushing during the rise, not resting).
     """
 
     key: str
@@ -50,6 +52,7 @@ class FormRule:
     unit: str = ""
     priority: int = 0
     views: tuple[str, ...] = VIEWS
+    during: str = "any"
 
     def fires(self, value: float) -> bool:
         """True when `value` is a fault under this rule."""

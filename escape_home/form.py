@@ -100,8 +100,17 @@ class FormTracker:
         self._hi: dict[str, float] = {}
         self._views: Counter[str] = Counter()
 
-    def frame(self, body: Body, ctx: ms.Context) -> list[FormRule]:
-        """Measure one frame of a rep; return rules whose limit was crossed just now."""
+    def frame(
+        self, body: Body, ctx: ms.Context, phase: str = "moving"
+    ) -> list[FormRule]:
+        """Measure one frame of a rep; return rules whose limit was crossed just now.
+
+        Args:
+            body: The frame's pose.
+            ctx: Person references and view.
+            phase: The counter's phase; rules with ``during = "moving"`` only look
+                at frames between the start and far positions.
+        """
         view = ctx.view
         if view is None:
             return []
@@ -113,6 +122,8 @@ class FormTracker:
         for r in self._qrules:
             v = values[r.quantity]
             if v is None or view not in r.views:
+                continue
+            if r.during == "moving" and phase != "moving":
                 continue
             before = self._value(r)
             self._lo[r.key] = min(self._lo.get(r.key, v), v)

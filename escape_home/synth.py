@@ -35,6 +35,7 @@ class Faults:
     heel: float = 0.0  # heels lift (foot pitch) at the far point
     knee: float = 0.0  # knees bend (heel raise) / thigh swings (hamstring curl)
     hands_on_knees: bool = False
+    hands_rest_seated: bool = False  # hands on the thighs only while fully seated
     lean_back: float = 0.0  # trunk tilts back (seated exercises)
 
 
@@ -115,7 +116,7 @@ def pose_config(ex: str, a: float, side: str, f: Faults, seated_home: bool) -> C
         c.lean = f.lean * a
         c.arms = (
             "on_knees"
-            if f.hands_on_knees
+            if f.hands_on_knees or (f.hands_rest_seated and s > 0.98)
             else ("crossed" if ex == "sit_to_stand" else "forward")
         )
     elif ex in ("knee_extension", "leg_press"):

@@ -444,3 +444,12 @@ def test_hint_when_the_working_leg_is_hidden_side_on() -> None:
     assert far["reps"] == 0 and hint in far["warnings"]
     near = _count("knee_extension", 5, side="left", yaw=90, noise=0.003)
     assert near["reps"] == 5 and hint not in near["warnings"]
+
+
+def test_seated_for_a_while_before_the_first_stand() -> None:
+    rest, rep = sy.Segment("rest", dur_s=1.0), sy.Segment("rep", out_s=2.0, back_s=2.0)
+    segs = [sy.Segment("rest", dur_s=6.0), rep, rest, rep, rest, rep, rest]
+    script = sy.Script("sit_to_stand", tuple(segs), noise=0.003, seated_home=True)
+    s = analyse_poses("sit_to_stand", sy.generate(script))
+    assert s["reps"] == 3
+    assert all(r["metrics"]["trough_angle"] < 100 for r in s["reps_detail"])

@@ -19,7 +19,13 @@ F = sy.Faults
 # (exercise, rule key, camera yaw, script options with the fault, options without it).
 # Each options dict may hold "faults" (a synth.Faults) and reps_script keywords.
 CASES: list[tuple[str, str, float, dict[str, Any], dict[str, Any]]] = [
-    ("sit_to_stand", "hands_used", 90, {"faults": F(hands_on_knees=True)}, {}),
+    (
+        "sit_to_stand",
+        "hands_used",
+        90,
+        {"faults": F(hands_on_knees=True)},
+        {"faults": F(hands_rest_seated=True), "seated_home": True},
+    ),
     (
         "sit_to_stand",
         "incomplete_stand",
