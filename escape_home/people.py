@@ -7,8 +7,14 @@ found in a frame and reports only the chosen one.
 The rule:
 
 1. **Track** people from frame to frame by the centre of their shoulders and hips: each
-   track takes the nearest unclaimed person within one torso length of where it was;
-   anyone left over starts a new track. A track unseen for `drop_s` seconds is dropped.
+   track takes the nearest unclaimed person within one torso length of where it was
+   (the chosen person's track picks first); anyone left over starts a new track. A
+   track unseen for `drop_s` seconds is dropped. MediaPipe sometimes reports one
+   person twice (two overlapping skeletons): when the boxes around two people's
+   trunk and leg joints overlap by more than `duplicate_iou` (intersection over
+   union), they are one person and the less confident copy is ignored. A track
+   missed for a moment may take a person up to `1 + regain_speed * gap_s` torso
+   lengths away, if no other track claims them.
 2. **Measure sustained body motion** per track: the spread (standard deviation) of
    shoulders, hips, knees and ankles over the last `window_s` seconds, in torso lengths,
    averaged over those joints. Exercising moves the trunk and legs steadily; a person
@@ -45,6 +51,7 @@ _CENTRE = [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]
 _MOTION = [*_CENTRE, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE]
 _ANKLES = [L.LEFT_ANKLE, L.RIGHT_ANKLE]
 _MIN_SCALE = 0.02
+_MIN_HIT_RATE = 0.6  # share of frames a person must be seen in to count as evidence
 
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
@@ -59,6 +66,7 @@ class Candidate:
         scale: Torso length (shoulder centre to hip centre), same units.
         joints: (8, 2) shoulders, hips, knees, ankles, same units.
         whole_body: Both ankles lie inside the frame.
+        score: Mean visibility of the trunk and leg joints (1 if not given).
         off_centre: Horizontal distance of the centre from the frame's middle (0..0.5
             of the frame width).
     """
@@ -68,10 +76,13 @@ class Candidate:
     joints: F64
     whole_body: bool
     off_centre: float
+    score: float = 1.0
 
     @classmethod
-    def from_landmarks(cls, xy: F32, aspect: float) -> Candidate:
-        """Summarise one person from (33, 2) normalised landmarks."""
+    def from_landmarks(
+        cls, xy: F32, aspect: float, visibility: F32 | None = None
+    ) -> Candidate:
+        """Summarise one person from (33, 2) normalised landmarks (and visibility)."""
         pts = xy[_MOTION].astype(np.float64)
         pts[:, 0] *= aspect
         shoulders = pts[0:2].mean(axis=0)
@@ -80,7 +91,22 @@ class Candidate:
         ankles = xy[_ANKLES]
         inside = bool(np.all((ankles >= 0.0) & (ankles <= 1.0)))
         off = abs(float(xy[_CENTRE, 0].mean()) - 0.5)
-        return cls(pts[0:4].mean(axis=0), scale, pts, inside, off)
+        score = 1.0 if visibility is None else float(visibility[_MOTION].mean())
+        return cls(pts[0:4].mean(axis=0), scale, pts, inside, off, score)
+
+    def iou(self, other: Candidate) -> float:
+        """Overlap of the boxes around the two people's trunk and leg joints."""
+        lo = np.maximum(self.joints.min(axis=0), other.joints.min(axis=0))
+        hi = np.minimum(self.joints.max(axis=0), other.joints.max(axis=0))
+        inter = float(np.prod(np.clip(hi - lo, 0.0, None)))
+        if inter <= 0.0:
+            return 0.0
+        area = _box_area(self.joints) + _box_area(other.joints)
+        return inter / max(area - inter, 1e-9)
+
+
+def _box_area(pts: F64) -> float:
+    return float(np.prod(pts.max(axis=0) - pts.min(axis=0)))
 
 
 @dataclass
@@ -103,8 +129,15 @@ class _Track:
         spread = np.sqrt(pts.var(axis=0).sum(axis=1))  # per joint
         return float(spread.mean() / self.scale)
 
-    def evidence(self) -> float:
-        return self.last_t - self.first_t
+    def evidence(self, frame_dt: float) -> float:
+        """Seconds this person has been followed, counting only a steady presence.
+
+        A phantom MediaPipe reports now and then is followed over a span too, but
+        is seen in few of its frames; it gets no evidence, so it cannot win.
+        """
+        span = self.last_t - self.first_t
+        expected = span / max(frame_dt, 1e-3) + 1
+        return span if len(self.history) >= _MIN_HIT_RATE * expected else 0.0
 
 
 class PersonSelector:
@@ -125,6 +158,8 @@ class PersonSelector:
         switch_hold_s: float = 0.5,
         lost_s: float = 1.0,
         drop_s: float = 2.0,
+        duplicate_iou: float = 0.5,
+        regain_speed: float = 3.0,
     ) -> None:
         if not 0 < evidence_s <= window_s:
             raise ValueError(
@@ -139,6 +174,8 @@ class PersonSelector:
         self.switch_hold_s = switch_hold_s
         self.lost_s = lost_s
         self.drop_s = max(drop_s, lost_s)
+        self.duplicate_iou = duplicate_iou
+        self.regain_speed = regain_speed
         self.reset()
 
     def reset(self) -> None:
@@ -146,6 +183,8 @@ class PersonSelector:
         self._tracks: list[_Track] = []
         self._next_id = 0
         self.selected_id: int | None = None
+        self._last_t: float | None = None
+        self._dt = 1 / 30  # running estimate of the frame interval
 
     @property
     def people(self) -> int:
@@ -163,7 +202,14 @@ class PersonSelector:
             Index into `candidates` of the chosen person, or None when the chosen
             person is not in this frame (or nobody is).
         """
-        seen = self._match(t, candidates)
+        if self._last_t is not None and t > self._last_t:
+            self._dt = 0.9 * self._dt + 0.1 * (t - self._last_t)
+        self._last_t = t
+        kept = self._distinct(candidates)
+        seen = {
+            tid: kept[i]
+            for tid, i in self._match(t, [candidates[k] for k in kept]).items()
+        }
         self._tracks = [tr for tr in self._tracks if t - tr.last_t <= self.drop_s]
         by_id = {tr.id: tr for tr in self._tracks}
         chosen = by_id.get(self.selected_id) if self.selected_id is not None else None
@@ -176,24 +222,48 @@ class PersonSelector:
             return None
         return seen[chosen.id]
 
+    def _distinct(self, candidates: list[Candidate]) -> list[int]:
+        """Indices of the candidates left once duplicates of one person are dropped."""
+        if len(candidates) < 2:
+            return list(range(len(candidates)))
+        order = sorted(range(len(candidates)), key=lambda i: -candidates[i].score)
+        kept: list[int] = []
+        for i in order:
+            if all(
+                candidates[i].iou(candidates[k]) <= self.duplicate_iou for k in kept
+            ):
+                kept.append(i)
+        return sorted(kept)
+
     def _match(self, t: float, candidates: list[Candidate]) -> dict[int, int]:
         """Assign candidates to tracks greedily by distance; map track id -> index."""
-        pairs = []
-        for ci, cand in enumerate(candidates):
-            for tr in self._tracks:
-                dist = float(np.hypot(*(cand.centre - tr.centre)))
-                if dist <= max(tr.scale, cand.scale):
-                    pairs.append((dist, tr.id, ci))
-        pairs.sort()
         seen: dict[int, int] = {}
         used: set[int] = set()
-        by_id = {tr.id: tr for tr in self._tracks}
-        for _, tid, ci in pairs:
-            if tid in seen or ci in used:
-                continue
-            seen[tid] = ci
-            used.add(ci)
-            self._observe(by_id[tid], t, candidates[ci])
+        # Pass 1: within one torso length; the chosen person's track claims its
+        # nearest candidate first, so a look-alike track next to it cannot take the
+        # exerciser away. Pass 2: a track missed for a moment may have moved
+        # further (a fast squat while MediaPipe lost the person), so its gate grows
+        # with the gap, but only over candidates nobody else claimed.
+        for widen in (0.0, self.regain_speed):
+            pairs = []
+            for ci, cand in enumerate(candidates):
+                if ci in used:
+                    continue
+                for tr in self._tracks:
+                    if tr.id in seen:
+                        continue
+                    gate = max(tr.scale, cand.scale) * (1 + widen * (t - tr.last_t))
+                    dist = float(np.hypot(*(cand.centre - tr.centre)))
+                    if dist <= gate:
+                        pairs.append((dist, tr.id, ci))
+            pairs.sort(key=lambda p: (p[1] != self.selected_id, p[0]))
+            by_id = {tr.id: tr for tr in self._tracks}
+            for _, tid, ci in pairs:
+                if tid in seen or ci in used:
+                    continue
+                seen[tid] = ci
+                used.add(ci)
+                self._observe(by_id[tid], t, candidates[ci])
         for ci, cand in enumerate(candidates):
             if ci not in used:
                 tr = _Track(self._next_id, cand.centre, cand.scale, t, t, False, 0.5)
@@ -221,7 +291,9 @@ class PersonSelector:
         visible = [tr for tr in self._tracks if tr.id in seen]
         if not visible:
             return None
-        with_evidence = [tr for tr in visible if tr.evidence() >= self.evidence_s]
+        with_evidence = [
+            tr for tr in visible if tr.evidence(self._dt) >= self.evidence_s
+        ]
         if with_evidence:
             return max(with_evidence, key=lambda tr: tr.motion())
         return min(visible, key=lambda tr: (not tr.whole_body, tr.off_centre))
@@ -232,7 +304,11 @@ class PersonSelector:
         floor = self.switch_ratio * chosen.motion() + self.switch_margin
         best = chosen
         for tr in self._tracks:
-            if tr is chosen or tr.id not in seen or tr.evidence() < self.evidence_s:
+            if (
+                tr is chosen
+                or tr.id not in seen
+                or tr.evidence(self._dt) < self.evidence_s
+            ):
                 tr.ahead_since = None
                 continue
             if tr.motion() > floor:

@@ -179,12 +179,12 @@ class PoseEstimator:
             return 0 if people else None
         if len(people) > 1:
             self._several_seen_t = t
-        cands = [
-            Candidate.from_landmarks(
-                np.array([(lm.x, lm.y) for lm in person], dtype=np.float32), aspect
+        cands = []
+        for person in people:
+            arr = np.array(
+                [(lm.x, lm.y, lm.visibility or 0.0) for lm in person], dtype=np.float32
             )
-            for person in people
-        ]
+            cands.append(Candidate.from_landmarks(arr[:, :2], aspect, arr[:, 2]))
         return self.selector.update(t, cands)
 
     def _maybe_go_lean(self, t: float, found: int) -> None:

@@ -244,6 +244,34 @@ def test_missing_exerciser_reports_nobody_then_the_other_after_lost_s() -> None:
     assert sel.update(5.2, [_person(0.15)]) == 0
 
 
+def test_two_skeletons_on_one_person_are_one_person() -> None:
+    sel = PersonSelector()
+    for i in range(30):
+        t = i / 25.0
+        copy = _person(0.51, hip_y=0.56)
+        weak = Candidate(copy.centre, copy.scale, copy.joints, True, 0.0, score=0.3)
+        assert sel.update(t, [weak, _person(0.5)]) == 1  # the more confident copy
+    assert sel.people == 1
+
+
+def test_a_phantom_seen_now_and_then_is_never_chosen() -> None:
+    sel = PersonSelector()
+    chosen, counts = [], []
+    for i in range(200):
+        people = [_person(0.15)]  # a steady, still bystander
+        if i % 4 == 1:  # a jumping ghost MediaPipe reports in every 4th frame
+            people.append(_person(0.85, hip_y=0.3 + 0.15 * (i % 8 == 1)))
+        if i < 100:  # the exerciser squats, then leaves at 4 s
+            people.append(_person(0.5, hip_y=0.55 + 0.1 * np.sin(i / 25.0 * np.pi)))
+        chosen.append(sel.update(i / 25.0, people))
+        counts.append(len(people))
+    # While there, the exerciser (last in the list) is the one reported...
+    assert all(chosen[i] == counts[i] - 1 for i in range(60, 100))
+    # ...and once they have been gone for over a second, the steady person is, not
+    # the ghost, whose jumps would look like more motion.
+    assert all(c == 0 for c in chosen[130:])
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
