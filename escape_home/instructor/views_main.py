@@ -88,5 +88,8 @@ def create_cohort() -> Any:
             break
         except IntegrityError:
             continue
+    else:  # pragma: no cover - five random 40-bit codes all taken
+        flash("Could not make an enrolment code; try again.", "error")
+        return redirect(url_for("auth.index"))
     flash(f"Cohort created. Enrolment code: {cohort.enrol_code}", "ok")
     return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))

@@ -13,6 +13,12 @@
     return node;
   }
 
+  function ago(seconds) {
+    if (seconds < 90) return `${Math.round(seconds)} s`;
+    if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+    return `${Math.round(seconds / 3600)} h`;
+  }
+
   function card(p) {
     const stale = p.seen_s_ago > staleS || p.state === "left";
     const c = el("article", "live-card" + (stale ? " stale" : ""));
@@ -25,7 +31,7 @@
     c.append(reps);
     c.append(el("p", "cue", p.cue || ""));
     const seen = p.state === "left" ? "left the class"
-      : stale ? `not seen for ${Math.round(p.seen_s_ago)} s`
+      : stale ? `not seen for ${ago(p.seen_s_ago)}`
       : p.state.replace(/_/g, " ");
     c.append(el("p", "seen", seen));
     return c;
