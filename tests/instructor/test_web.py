@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -150,3 +151,24 @@ def test_fhir_export(sqlite_app: Flask) -> None:
     assert all(res["subject"]["reference"] == f"Patient/{pid}" for res in resources)
     assert "Ann Example" not in r.get_data(as_text=True)  # pseudonymous
     assert len({res["id"] for res in resources}) == len(resources)
+
+
+def test_path_traversal_in_file_names_goes_nowhere(sqlite_app: Flask) -> None:
+    add_instructor(sqlite_app, "alice")
+    web = login(sqlite_app, "alice")
+    cohort_id, _ = web.create_cohort("../../etc/passwd")
+    r = web.client.get(f"/cohorts/{cohort_id}/export.csv")
+    assert r.headers["Content-Disposition"] == 'attachment; filename="etc_passwd.csv"'
+    data_dir = Path(sqlite_app.config["DATABASE_URL"].removeprefix("sqlite:///")).parent
+    before = sorted(p.name for p in data_dir.iterdir())
+    body = progress_log.dumps(make_log(sessions=1)).encode()
+    r = web.post(
+        f"/cohorts/{cohort_id}/upload",
+        {"nickname": "Bob", "log_file": (io.BytesIO(body), "../../../tmp/evil.json")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "Stored 1 new" in r.get_data(as_text=True)
+    # The file's name is never used: nothing new appears on disk.
+    assert sorted(p.name for p in data_dir.iterdir()) == before
+    assert not Path("/tmp/evil.json").exists()
