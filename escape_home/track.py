@@ -19,7 +19,7 @@ from typing import TextIO
 import numpy as np
 
 from escape_home.errors import SourceError
-from escape_home.landmarks import NUM_LANDMARKS, Pose
+from escape_home.landmarks import NUM_LANDMARKS, FloatArray, Pose
 
 HEADER = ["frame", "t_s", "landmark", "x", "y", "z", "visibility"]
 
@@ -94,7 +94,7 @@ class TrackSource:
             rows = csv.reader(fh)
             cur: int | None = None
             t = 0.0
-            xy = z = vis = np.empty(0)
+            xy = z = vis = np.empty(0, dtype=np.float32)
             last_t = -math.inf
             for row in rows:
                 if not row:
@@ -125,9 +125,9 @@ class TrackSource:
         self,
         frame: int,
         t: float,
-        xy: np.ndarray,  # type: ignore[type-arg]
-        z: np.ndarray,  # type: ignore[type-arg]
-        vis: np.ndarray,  # type: ignore[type-arg]
+        xy: FloatArray,
+        z: FloatArray,
+        vis: FloatArray,
     ) -> Pose:
         return Pose(
             timestamp_s=t,
