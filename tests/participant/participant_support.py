@@ -146,3 +146,41 @@ def fake_factories(**extra: Any) -> dict[str, Any]:
         "make_tracker": lambda exercise: FakeTracker(exercise),
         **extra,
     }
+
+
+class SynthPerson:
+    """Stands in for the pose model with a synthetic person doing sit-to-stands.
+
+    Plays `escape_home.synth` poses on the clock the live worker passes in (looped),
+    so the real engine and `standard_tests` see a person stand up every
+    `cycle_s` seconds, whatever the camera shows.
+    """
+
+    def __init__(self, up_s: float = 0.6, down_s: float = 0.6) -> None:
+        from escape_home import synth as sy
+
+        script = sy.reps_script(
+            "sit_to_stand",
+            8,
+            out_s=up_s,
+            hold_s=0.2,
+            back_s=down_s,
+            rest_s=0.3,
+            seated_home=True,
+            yaw=90,
+            noise=0.002,
+        )
+        self.fps = script.fps
+        self.poses = sy.generate(script)
+        self.t0: float | None = None
+
+    def process(self, image: Any, timestamp_s: float, frame_index: int) -> Any:
+        from dataclasses import replace
+
+        if self.t0 is None:
+            self.t0 = timestamp_s
+        i = int((timestamp_s - self.t0) * self.fps) % len(self.poses)
+        return replace(self.poses[i], timestamp_s=timestamp_s, frame_index=frame_index)
+
+    def close(self) -> None:
+        pass

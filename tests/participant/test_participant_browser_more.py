@@ -1,6 +1,7 @@
 """More pages in real Chromium: a strength check, the safety stop, an interrupted
-session and the next-day question, the error page. A stand-in engine (a rep every
-third frame) keeps this fast; the real model is covered by the whole-session test."""
+session and the next-day question, the error page. A synthetic person stands in
+for the pose model (the real engine and `standard_tests` score the check); the
+real model is covered by the whole-session test."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from participant_support import LiveServer, Person, clip, fake_factories
+from participant_support import LiveServer, Person, SynthPerson, clip, fake_factories
 from test_participant_browser import check_page
 
 from escape_home.participant import create_app
+from escape_home.participant.pipeline import default_tracker
 
 pytestmark = [pytest.mark.browser, pytest.mark.clips]
 
@@ -22,7 +24,9 @@ def test_strength_check_safety_stop_and_resume(browser: Any, tmp_path: Path) -> 
     config = {
         "DATABASE": db,
         "SOURCE": str(clip("squat__yuyoujiang__1.mp4")),
-        "LIVE_FACTORIES": fake_factories(),
+        "LIVE_FACTORIES": fake_factories(
+            make_estimator=lambda model: SynthPerson(), make_tracker=default_tracker
+        ),
         "NEXT_DAY_HOURS": 0,
     }
     # Yesterday's session (completed, next-day pain not asked yet) and today's,

@@ -22,9 +22,12 @@ from participant_support import Person, fake_factories
 
 from escape_home import progress_log, standard_tests
 from escape_home import synth as sy
+from escape_home.instructor.exports import _norm_band
 from escape_home.landmarks import Pose
 from escape_home.participant import create_app
+from escape_home.participant.db import get_db
 from escape_home.participant.live import LiveWorker
+from escape_home.participant.views_progress import progress_data
 
 IMAGE = np.zeros((48, 64, 3), dtype=np.uint8)
 
@@ -155,8 +158,9 @@ def test_chair_stand_score_is_standard_tests_and_counts_a_half_way_stand(
     logged = logged_tests(client)
     assert [t["result"] for t in logged] == [reply["result"], early["result"]]
     assert logged[0]["unit"] == "reps"
-    # What the instructor dashboard reads: numeric low/high and the band.
-    assert (logged[0]["norm"]["low"], logged[0]["norm"]["high"]) == (12, 17)
+    # What the instructor dashboard reads (it stores each test object as is).
+    assert _norm_band(json.dumps(logged[0])) == {"low": 12, "high": 17}
+    assert logged[0]["norm"]["band"] == "70-74 male"
     page = client.get("/tests").get_data(as_text=True)
     assert "30-second chair stand" in page and "within the usual range" in page
 
@@ -174,6 +178,12 @@ def test_five_times_score_is_standard_tests(app: Flask, client: FlaskClient) -> 
     logged = logged_tests(client)
     assert logged[0]["kind"] == "five_times_sts" and logged[0]["unit"] == "s"
     assert logged[0]["result"] == expected["score"]
+    # No range bar on the instructor's chart for a cut-off, as before.
+    assert _norm_band(json.dumps(logged[0])) == {"low": None, "high": None}
+    # The person's progress chart draws the cut-off line from "high".
+    with app.app_context():
+        chart = progress_data(get_db())["tests"]["five_times_sts"]
+    assert (chart["low"], chart["high"]) == (None, 12.6)
 
 
 def test_a_check_stopped_early_or_unfinished_has_no_score(
