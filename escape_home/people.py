@@ -23,7 +23,8 @@ The rule:
 3. **First choice**, before anyone has `evidence_s` seconds of history: prefer a person
    whose ankles are inside the frame (a whole body, as the programme's camera set-up
    asks for), then the one nearest the middle of the frame. Once tracks have evidence,
-   the one moving most is preferred.
+   the one moving most is preferred. Evidence is time followed while seen in at least
+   60% of the frames, so a phantom skeleton MediaPipe reports now and then earns none.
 4. **Stickiness with hysteresis**: the chosen person stays chosen. Another person takes
    over only when they have `evidence_s` of history and have moved more than
    `switch_ratio` times as much (plus `switch_margin`) for `switch_hold_s` seconds in
