@@ -1,5 +1,6 @@
 """The participant's real app and the instructor's real server together: enrol with
-a class code, do a session, and the instructor sees it on the dashboard."""
+a class code, do a session, and the instructor sees it on the dashboard; and when the
+server goes down mid-programme, the app's retries deliver the session exactly once."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -31,7 +33,8 @@ def _wait(check: Callable[[], bool], seconds: float = 20) -> None:
     raise AssertionError("timed out waiting")
 
 
-def test_participant_app_upload_reaches_the_dashboard(tmp_path: Path) -> None:
+def _server_app(tmp_path: Path) -> tuple[str, Any]:
+    """The server's database with an instructor and a class (code TEST-CODE)."""
     url = f"sqlite:///{tmp_path / 'instructor.sqlite3'}"
     server_app = create_app(
         {"DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x" * 40}
@@ -50,7 +53,11 @@ def test_participant_app_upload_reaches_the_dashboard(tmp_path: Path) -> None:
                 enrol_code="TEST-CODE",
             )
         )
-    server = start_server(url, tmp_path)
+    return url, server_app
+
+
+def _participant(tmp_path: Path, port: int) -> tuple[Any, Any]:
+    """The participant's app, with a profile, enrolled in the class."""
     app = participant.create_app(
         {
             "TESTING": True,
@@ -59,44 +66,56 @@ def test_participant_app_upload_reaches_the_dashboard(tmp_path: Path) -> None:
             "REMOTE_RETRY_S": 0.2,
         }
     )
-    try:
-        client = app.test_client()
-        client.post(
-            "/profile",
-            data={
-                "nickname": "Ann",
-                "joint": "knee",
-                "age_band": "65-69",
-                "sex": "female",
-            },
+    client = app.test_client()
+    client.post(
+        "/profile",
+        data={"nickname": "Ann", "joint": "knee", "age_band": "65-69", "sex": "female"},
+    )
+    page = client.post(
+        "/settings",
+        data={
+            "action": "enrol",
+            "server": f"http://127.0.0.1:{port}",
+            "code": "test code",  # typed loosely
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "now linked" in page
+    return app, client
+
+
+def _do_session(client: Any, pain_after: int) -> str:
+    safety = client.get("/safety").get_data(as_text=True)
+    keys = re.findall(r'name="([a-z_]+)" value="no"', safety)
+    r = client.post("/safety", data=dict.fromkeys(keys, "no"))
+    assert r.status_code == 302
+    sid = str(r.headers["Location"]).split("/")[2]
+    client.post(
+        f"/session/{sid}/after", data={"pain": str(pain_after), "exertion": "4"}
+    )
+    return sid
+
+
+def _copies(server_app: Any, sid: str) -> int:
+    with server_app.app_context():
+        rows = db.session().scalars(
+            select(SessionRecord).where(SessionRecord.uuid == sid)
         )
-        page = client.post(
-            "/settings",
-            data={
-                "action": "enrol",
-                "server": f"http://127.0.0.1:{server.port}",
-                "code": "test code",
-            },
-            follow_redirects=True,
-        ).get_data(as_text=True)
-        assert "now linked" in page
-        safety = client.get("/safety").get_data(as_text=True)
-        keys = re.findall(r'name="([a-z_]+)" value="no"', safety)
-        r = client.post("/safety", data=dict.fromkeys(keys, "no"))
-        assert r.status_code == 302
-        sid = str(r.headers["Location"]).split("/")[2]
-        client.post(f"/session/{sid}/after", data={"pain": "7", "exertion": "4"})
+        return len(rows.all())
 
-        def stored() -> bool:
-            with server_app.app_context():
-                return (
-                    db.session().scalar(
-                        select(SessionRecord).where(SessionRecord.uuid == sid)
-                    )
-                    is not None
-                )
 
-        _wait(stored)
+def _stop(app: Any) -> None:
+    app.extensions["escape_home.remote"].stop()
+    app.extensions["escape_home.writer"].close()
+
+
+def test_participant_app_upload_reaches_the_dashboard(tmp_path: Path) -> None:
+    url, server_app = _server_app(tmp_path)
+    server = start_server(url, tmp_path)
+    app, client = _participant(tmp_path, server.port)
+    try:
+        sid = _do_session(client, pain_after=7)
+        _wait(lambda: _copies(server_app, sid) == 1)
         web = Client(server.port)
         web.form("/login", {"username": "alice", "password": PASSWORD}, "/login")
         status, html, _ = web.request("GET", "/")
@@ -109,6 +128,26 @@ def test_participant_app_upload_reaches_the_dashboard(tmp_path: Path) -> None:
         _, csv, _ = web.request("GET", cohort.group(1) + "/export.csv")
         assert sid in csv.decode()
     finally:
-        app.extensions["escape_home.remote"].stop()
-        app.extensions["escape_home.writer"].close()
+        _stop(app)
+        server.stop()
+
+
+def test_server_down_then_back_the_session_lands_exactly_once(tmp_path: Path) -> None:
+    url, server_app = _server_app(tmp_path)
+    server = start_server(url, tmp_path)
+    port = server.port
+    app, client = _participant(tmp_path, port)
+    try:
+        first = _do_session(client, pain_after=3)
+        _wait(lambda: _copies(server_app, first) == 1)
+        server.stop(kill=True)
+        second = _do_session(client, pain_after=4)  # finished while the server is away
+        time.sleep(1.0)  # a few failed retries
+        server = start_server(url, tmp_path, port=port)  # back at the same address
+        _wait(lambda: _copies(server_app, second) == 1)
+        time.sleep(1.0)  # later retries or resends must not add copies
+        assert _copies(server_app, first) == 1
+        assert _copies(server_app, second) == 1
+    finally:
+        _stop(app)
         server.stop()
