@@ -117,6 +117,10 @@ def add_headers(response: Response) -> Response:
         response.headers.setdefault(name, value)
     if not request.path.startswith("/static/"):
         response.headers["Cache-Control"] = "no-store"
+    if request.is_secure:  # behind an HTTPS proxy (with ProxyFix) or TLS directly
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
     return response
 
 

@@ -244,6 +244,13 @@ def test_security_headers(world: World, path: str) -> None:
     assert r.headers["X-Frame-Options"] == "DENY"
 
 
+def test_hsts_only_over_https(sqlite_app: Flask) -> None:
+    c = sqlite_app.test_client()
+    assert "Strict-Transport-Security" not in c.get("/login").headers
+    r = c.get("/login", base_url="https://localhost")
+    assert r.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
 def test_pages_are_not_cached(world: World) -> None:
     r = world.alice.client.get(f"/participants/{world.pid}")
     assert r.headers["Cache-Control"] == "no-store"
