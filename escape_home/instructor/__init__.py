@@ -25,6 +25,7 @@ from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from escape_home.instructor import db
 from escape_home.instructor.models import Instructor
@@ -83,6 +84,8 @@ def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
     app.config.from_mapping(DEFAULTS)
     if os.environ.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    if os.environ.get("ESCAPE_HOME_BEHIND_PROXY", "0") not in ("", "0"):
+        app.config["BEHIND_PROXY"] = True
     for key in ("LOGIN_RATE_LIMIT", "ENROL_RATE_LIMIT", "LIVE_STALE_S"):
         if os.environ.get(f"ESCAPE_HOME_{key}"):
             app.config[key] = os.environ[f"ESCAPE_HOME_{key}"]
@@ -153,6 +156,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             limiter, app, setting, app.view_functions[endpoint]
         )
 
+    if app.config.get("BEHIND_PROXY"):
+        # One trusted reverse proxy: take the client address and https from it, so
+        # rate limits count real clients and cookies/HSTS know the scheme.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     app.after_request(add_headers)
     app.add_template_filter(_local_time(app.config["DISPLAY_TIMEZONE"]), "local")
     _error_pages(app)

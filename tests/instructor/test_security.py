@@ -251,6 +251,21 @@ def test_hsts_only_over_https(sqlite_app: Flask) -> None:
     assert r.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
+def test_behind_a_proxy_rate_limits_count_real_clients(make_app: Any) -> None:
+    app = make_app("sqlite", BEHIND_PROXY=True, ENROL_RATE_LIMIT="2 per minute")
+    c = app.test_client()
+
+    def enrol_from(ip: str) -> int:
+        return c.post(
+            "/api/enrol",
+            json={"code": "AAAA-AAAA", "nickname": "x"},
+            headers={"X-Forwarded-For": ip},
+        ).status_code
+
+    assert [enrol_from("203.0.113.1") for _ in range(3)] == [404, 404, 429]
+    assert enrol_from("203.0.113.2") == 404  # another client is not blocked
+
+
 def test_pages_are_not_cached(world: World) -> None:
     r = world.alice.client.get(f"/participants/{world.pid}")
     assert r.headers["Cache-Control"] == "no-store"
