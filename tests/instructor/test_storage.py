@@ -36,8 +36,8 @@ from escape_home.instructor.models import (
 )
 from escape_home.instructor.sample import make_log
 
-# 10 per backend in the normal run; ESCAPE_HOME_KILL_TRIALS=50 for the long run.
-TRIALS = int(os.environ.get("ESCAPE_HOME_KILL_TRIALS", "10"))
+# 50 per backend (issue: at least 50 seeded trials); ESCAPE_HOME_KILL_TRIALS to change.
+TRIALS = int(os.environ.get("ESCAPE_HOME_KILL_TRIALS", "50"))
 SEED = 20261125
 
 
