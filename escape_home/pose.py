@@ -102,6 +102,11 @@ class PoseEstimator:
         self._mode_start_t: float | None = None
         _load_mediapipe()
         self._landmarker = self._create(num_poses)
+        # Both landmarkers are made up front: creating one costs 0.1-2 s (model
+        # load), which in the live loop would freeze the picture and drop a rep.
+        self._others: dict[bool, Any] = {}
+        if single_after_s is not None and num_poses > 1:
+            self._others[True] = self._create(1)
 
     def _create(self, num_poses: int) -> Any:
         opts = _vision.PoseLandmarkerOptions(
@@ -122,8 +127,9 @@ class PoseEstimator:
             ) from exc
 
     def _switch(self, lean: bool, t: float) -> None:
-        self._landmarker.close()
-        self._landmarker = self._create(1 if lean else self.num_poses)
+        # Swap to the other landmarker (made in __init__); no model load here.
+        self._others[self._lean] = self._landmarker
+        self._landmarker = self._others.pop(lean)
         self._lean = lean
         self._mode_start_t = t
         # A fresh landmarker has its own clock, but ours stays strictly increasing.
@@ -206,6 +212,9 @@ class PoseEstimator:
         if self._landmarker is not None:
             self._landmarker.close()
             self._landmarker = None
+        for other in self._others.values():
+            other.close()
+        self._others.clear()
 
     def __enter__(self) -> PoseEstimator:
         return self
