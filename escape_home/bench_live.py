@@ -185,7 +185,8 @@ def table(m: dict[str, Any]) -> str:
         f"`squat__yuyoujiang__1.mp4` played {PLAYS} times at its own speed, as a "
         "webcam delivers it. Measured by `escape-home bench live` on this machine "
         f"({time.strftime('%Y-%m-%d')}, 2 cores, 1-minute load average "
-        f"{m['load']:.1f} when it started: other jobs were running).",
+        f"{m['load']:.1f} when it started"
+        + (": other jobs were running)." if m["load"] > 1.5 else ": a quiet machine)."),
         "",
         "| stage (ms per frame) | mean | p95 | max |",
         "|---|---:|---:|---:|",
