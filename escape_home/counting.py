@@ -99,6 +99,11 @@ class Cycle:
 class RepCounter:
     """Count full cycles of one signal. Feed it every frame with `update`."""
 
+    # Cycle state, set by _reset_state().
+    _zone: Zone | None
+    _pending: Zone | None
+    _last_t: float | None
+
     def __init__(self, config: CounterConfig) -> None:
         if config.direction not in (-1, 1):
             raise ValueError("direction must be -1 or 1")
@@ -111,19 +116,7 @@ class RepCounter:
         self._home_x = config.direction * config.home
         self._range_x = 0.0
         self._last_cal_t = -1e9
-        self._state = "unknown"
-        self._zone: Zone | None = None
-        self._pending: Zone | None = None
-        self._pending_t = 0.0
-        self._start_t = 0.0
-        self._opp_t = 0.0
-        self._hold_acc = 0.0
-        self._max_x = -1e18
-        self._min_x = 1e18
-        self._t_max = 0.0
-        self._t_min = 0.0
-        self._last_t: float | None = None
-        self._anc_x = math.nan
+        self._reset_state()
         self._anc_t = 0.0
         self._last_in_anchor = -1e9
         self._dx: deque[float] = deque(maxlen=120)
@@ -242,6 +235,7 @@ class RepCounter:
 
     # ----------------------------------------------------------------- helpers
     def _reset_state(self) -> None:
+        """Forget the cycle in progress (the calibration is kept)."""
         self._anc_x = math.nan
         self._state = "unknown"
         self._zone = None
