@@ -15,6 +15,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -115,8 +116,13 @@ class RemoteClient:
             t.join(timeout=TIMEOUT_S)
 
     def upload_soon(self) -> None:
-        """Mark the log as waiting and wake the uploader."""
-        self._writer.submit(lambda c: store.set_setting(c, "upload_pending", "1"))
+        """Mark the log as waiting and wake the uploader.
+
+        The mark is a fresh value each time, so an upload that was already under
+        way (built before this change) cannot clear it: see `upload_now`.
+        """
+        mark = uuid.uuid4().hex
+        self._writer.submit(lambda c: store.set_setting(c, "upload_pending", mark))
         self._wake.set()
 
     def live_changed(self) -> None:
@@ -148,6 +154,7 @@ class RemoteClient:
         s = self._settings()
         if not s["server"] or not s["token"]:
             return False
+        mark = s["upload_pending"]
         conn = db.connect(self._path)
         try:
             body = export.build_log(conn)
@@ -166,7 +173,12 @@ class RemoteClient:
             return False
         self.last_error = None
         self.last_upload = db.now_iso()
-        self._writer.call(lambda c: store.set_setting(c, "upload_pending", None))
+        if mark is not None:
+            # Clear the mark only if nothing new was logged while we uploaded;
+            # otherwise the newer change is sent on the next round.
+            self._writer.call(
+                lambda c: store.clear_setting_if(c, "upload_pending", mark)
+            )
         return True
 
     def _upload_loop(self) -> None:

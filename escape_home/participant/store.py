@@ -59,6 +59,16 @@ def set_setting(conn: sqlite3.Connection, key: str, value: str | None) -> None:
         )
 
 
+def clear_setting_if(conn: sqlite3.Connection, key: str, value: str) -> bool:
+    """Delete a setting only if it still holds `value` (compare-and-clear).
+
+    Returns:
+        True when it was cleared; False when someone set it anew meanwhile.
+    """
+    cur = conn.execute("DELETE FROM setting WHERE key = ? AND value = ?", (key, value))
+    return cur.rowcount > 0
+
+
 # ---------------------------------------------------------------------- sessions
 
 

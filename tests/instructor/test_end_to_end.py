@@ -24,13 +24,16 @@ participant = pytest.importorskip("escape_home.participant")
 PASSWORD = "correct horse battery"
 
 
-def _wait(check: Callable[[], bool], seconds: float = 20) -> None:
+def _wait(check: Callable[[], bool], app: Any, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if check():
             return
         time.sleep(0.1)
-    raise AssertionError("timed out waiting")
+    remote = app.extensions["escape_home.remote"]
+    raise AssertionError(
+        f"timed out waiting; the app's last upload error: {remote.last_error!r}"
+    )
 
 
 def _server_app(tmp_path: Path) -> tuple[str, Any]:
@@ -115,7 +118,7 @@ def test_participant_app_upload_reaches_the_dashboard(tmp_path: Path) -> None:
     app, client = _participant(tmp_path, server.port)
     try:
         sid = _do_session(client, pain_after=7)
-        _wait(lambda: _copies(server_app, sid) == 1)
+        _wait(lambda: _copies(server_app, sid) == 1, app)
         web = Client(server.port)
         web.form("/login", {"username": "alice", "password": PASSWORD}, "/login")
         status, html, _ = web.request("GET", "/")
@@ -139,12 +142,12 @@ def test_server_down_then_back_the_session_lands_exactly_once(tmp_path: Path) ->
     app, client = _participant(tmp_path, port)
     try:
         first = _do_session(client, pain_after=3)
-        _wait(lambda: _copies(server_app, first) == 1)
+        _wait(lambda: _copies(server_app, first) == 1, app)
         server.stop(kill=True)
         second = _do_session(client, pain_after=4)  # finished while the server is away
         time.sleep(1.0)  # a few failed retries
         server = start_server(url, tmp_path, port=port)  # back at the same address
-        _wait(lambda: _copies(server_app, second) == 1)
+        _wait(lambda: _copies(server_app, second) == 1, app)
         time.sleep(1.0)  # later retries or resends must not add copies
         assert _copies(server_app, first) == 1
         assert _copies(server_app, second) == 1
