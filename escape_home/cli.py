@@ -59,6 +59,35 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return bench.main(args)
 
 
+def _add_instructor_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the instructor options and actions (plain argparse: declaring them here
+    keeps every other command from importing the server's packages)."""
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this computer only; "
+        "put a HTTPS reverse proxy in front before opening it to a network)",
+    )
+    parser.add_argument("--port", type=int, default=8000, help="default 8000")
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db (default: "
+        "$DATABASE_URL, else SQLite in your data folder)",
+    )
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads")
+    sub = parser.add_subparsers(dest="instructor_command", metavar="ACTION")
+    sub.add_parser("serve", help="run the server (the default)")
+    user = sub.add_parser("create-user", help="create an instructor account")
+    user.add_argument("name", help="the username to sign in with")
+    user.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
+    sub.add_parser("init-db", help="create or upgrade the database tables")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser for every subcommand."""
     p = argparse.ArgumentParser(
@@ -122,12 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=_cmd_run)
 
     i = sub.add_parser("instructor", help="the instructor's review server")
-    try:
-        from escape_home.instructor.cli import add_arguments
-    except ImportError:  # pragma: no cover - during development only
-        pass
-    else:
-        add_arguments(i)
+    _add_instructor_arguments(i)
     i.set_defaults(func=_cmd_instructor)
 
     b = sub.add_parser("bench", help="run a benchmark and print its table")

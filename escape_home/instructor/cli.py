@@ -24,34 +24,6 @@ class InstructorCliError(EscapeHomeError):
     """A plain-language problem with an instructor command."""
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the instructor options and actions to `parser` (the CLI's subparser)."""
-    parser.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1: this computer only; "
-        "put a HTTPS reverse proxy in front before opening it to a network)",
-    )
-    parser.add_argument("--port", type=int, default=8000, help="default 8000")
-    parser.add_argument(
-        "--database",
-        metavar="URL",
-        help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db (default: "
-        "$DATABASE_URL, else SQLite in your data folder)",
-    )
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads")
-    sub = parser.add_subparsers(dest="instructor_command", metavar="ACTION")
-    sub.add_parser("serve", help="run the server (the default)")
-    user = sub.add_parser("create-user", help="create an instructor account")
-    user.add_argument("name", help="the username to sign in with")
-    user.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help="read the password from the first line of standard input",
-    )
-    sub.add_parser("init-db", help="create or upgrade the database tables")
-
-
 def _app(args: argparse.Namespace, **extra: Any) -> Any:
     from escape_home.instructor import create_app
 
