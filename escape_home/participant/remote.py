@@ -122,8 +122,12 @@ class RemoteClient:
         way (built before this change) cannot clear it: see `upload_now`.
         """
         mark = uuid.uuid4().hex
-        self._writer.submit(lambda c: store.set_setting(c, "upload_pending", mark))
-        self._wake.set()
+        done = self._writer.submit(
+            lambda c: store.set_setting(c, "upload_pending", mark)
+        )
+        # Wake the uploader only once the mark is written: woken earlier it finds
+        # nothing waiting and sleeps its whole retry interval.
+        done.add_done_callback(lambda _f: self._wake.set())
 
     def live_changed(self) -> None:
         """Called from the pipeline: cheap, never blocks."""
@@ -183,13 +187,15 @@ class RemoteClient:
 
     def _upload_loop(self) -> None:
         while not self._stop.is_set():
+            # Clear before looking, so a wake-up that comes while we upload is
+            # not lost: the next wait returns at once.
+            self._wake.clear()
             try:
                 if self._settings()["upload_pending"]:
                     self.upload_now()
             except Exception:  # never let the uploader die; retry later
                 log.exception("upload failed")
             self._wake.wait(self._retry_s)
-            self._wake.clear()
 
     def _live_loop(self) -> None:
         backoff_until = 0.0

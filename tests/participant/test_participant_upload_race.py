@@ -58,3 +58,50 @@ def test_change_during_upload_keeps_the_log_waiting(
         assert len(sent) == 2
     finally:
         writer.close()
+
+
+def test_upload_starts_at_once_even_when_the_mark_is_written_late(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The uploader must not be woken before the "waiting" mark is on disk: woken
+    early it found nothing waiting and slept its whole retry interval (5 minutes in
+    the app), so an upload arrived up to 5 minutes late."""
+    import threading
+    import time
+
+    sent = threading.Event()
+
+    def post_json(url: str, body: Any, token: str | None = None) -> tuple[int, Any]:
+        sent.set()
+        return 201, {"sessions_new": 1}
+
+    real_set = store.set_setting
+
+    def slow_set(conn: Any, key: str, value: str | None) -> None:
+        if key == "upload_pending":
+            time.sleep(0.5)  # a busy writer: the mark lands after the wake-up
+        real_set(conn, key, value)
+
+    monkeypatch.setattr(remote, "post_json", post_json)
+    monkeypatch.setattr(remote.export, "build_log", lambda conn: {"log": 1})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(tmp_path / "p.sqlite3"),
+            "REMOTE_RETRY_S": 3600.0,
+        }
+    )
+    client = app.extensions["escape_home.remote"]
+    writer = app.extensions["escape_home.writer"]
+    try:
+        writer.call(lambda c: store.set_setting(c, "server", "http://127.0.0.1:9"))
+        writer.call(lambda c: store.set_setting(c, "token", "t"))
+        time.sleep(0.3)  # the uploader's start-up round is over; it is asleep
+        monkeypatch.setattr(remote.store, "set_setting", slow_set)
+        t0 = time.monotonic()
+        client.upload_soon()
+        assert sent.wait(5.0), "the upload did not start within 5 s"
+        assert time.monotonic() - t0 < 2.0
+    finally:
+        client.stop()
+        writer.close()
