@@ -37,6 +37,11 @@ SETTINGS: tuple[tuple[str, Any, str], ...] = (
     ("REMOTE_RETRY_S", 300.0, "seconds between retries of a failed upload"),
     ("NEXT_DAY_HOURS", 12.0, "hours after a session before next-day pain is asked"),
     (
+        "FINISH_OFFER_S",
+        20.0,
+        "seconds without a counted rep before a set offers an 'I've finished' button",
+    ),
+    (
         "LIVE_FACTORIES",
         None,
         "tests only: dict of make_estimator / make_tracker / "

@@ -77,6 +77,7 @@ def play(sid: str) -> Any:
         session=row,
         plan=plan_of(row),
         has_camera=live() is not None,
+        finish_offer_s=float(current_app.config["FINISH_OFFER_S"]),
     )
 
 

@@ -184,3 +184,88 @@ class SynthPerson:
 
     def close(self) -> None:
         pass
+
+
+#: Replaces the browser's voice with a recorder (headless Chromium has no voices):
+#: `window.__spoken` lists {text, start, end, cut} per utterance; each takes
+#: `window.__msPerChar` ms per character (20 unless a test says otherwise), queues
+#: like the real speechSynthesis, and `cancel()` marks the one being said as cut.
+FAKE_SPEECH = """
+(() => {
+  const spoken = []; window.__spoken = spoken; window.__msPerChar = 20;
+  const queue = []; let current = null;
+  function pump() {
+    if (current || !queue.length) { return; }
+    current = queue.shift();
+    const rec = { text: current.text, start: Date.now(), end: null, cut: false };
+    spoken.push(rec);
+    const mine = current;
+    mine.__rec = rec;
+    setTimeout(function () {
+      if (current !== mine) { return; }
+      rec.end = Date.now(); current = null;
+      if (mine.onend) { mine.onend(new Event("end")); }
+      pump();
+    }, window.__msPerChar * mine.text.length);
+  }
+  const fake = {
+    get speaking() { return current !== null; },
+    get pending() { return queue.length > 0; },
+    get paused() { return false; },
+    speak: function (u) { queue.push(u); pump(); },
+    cancel: function () {
+      queue.length = 0;
+      if (current) { current.__rec.cut = true; current.__rec.end = Date.now(); }
+      current = null;
+    },
+    pause: function () {}, resume: function () {},
+    getVoices: function () { return []; },
+    addEventListener: function () {}, removeEventListener: function () {},
+  };
+  Object.defineProperty(window, "speechSynthesis", { value: fake, configurable: true });
+})();
+"""
+
+
+def spoken(page: Any) -> list[str]:
+    """The texts the page has said so far (see FAKE_SPEECH)."""
+    texts: list[str] = page.evaluate("() => window.__spoken.map(u => u.text)")
+    return texts
+
+
+def seed_session(app: Flask, pain: bool = True, step: int = 0) -> str:
+    """Make a profile and an open session through `app` itself (its CSRF check
+    is off meanwhile); return the session id. `pain`: answer pain-before; `step`:
+    where the session stands."""
+    csrf = app.config.get("WTF_CSRF_ENABLED", True)
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        c = app.test_client()
+        person = Person(c)
+        person.sign_up()
+        sid = person.start_session()
+        if pain:
+            c.post(f"/session/{sid}/pain-before", data={"pain": "2"})
+        if step:
+            c.post(f"/api/session/{sid}/step", json={"step": step})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = csrf
+    return sid
+
+
+class WarningTracker(FakeTracker):
+    """Counts nothing; after `after` frames reports `warning` on every frame."""
+
+    def __init__(self, exercise: str, warning: str, after: int = 5) -> None:
+        super().__init__(exercise)
+        self.warning = warning
+        self.after = after
+
+    def update(self, pose: Any) -> Any:
+        from escape_home.events import FrameUpdate
+
+        self.frames += 1
+        warning = self.warning if self.frames > self.after else None
+        return FrameUpdate(
+            pose.timestamp_s, 0, {"both": 0}, "idle", None, warning=warning
+        )

@@ -11,7 +11,11 @@
   const title = $("title"), card = $("card"), where = $("where");
   const primary = $("primary"), pauseBtn = $("pause"), skipBtn = $("skip");
   const counter = $("counter"), countBox = $("count-box"), timerEl = $("timer");
-  const cueEl = $("cue"), video = $("video");
+  const cueEl = $("cue"), video = $("video"), warnEl = $("warning");
+  /* After this long without a counted rep, offer "I've finished". */
+  const finishOfferMs = (parseFloat(root.dataset.finishOffer) || 20) * 1000;
+  /* A warning that lasts is said again after this long. */
+  const WARN_REPEAT_MS = 15000;
 
   let index = Math.min(parseInt(root.dataset.step, 10) || 0, plan.length);
   let phase = null;          // intro, countdown, work, rest, timed, idle
@@ -21,6 +25,10 @@
   let paused = false;
   let lastCueSeq = -1;
   let onPrimary = null;
+  let watch = null;          // checks that something is being counted
+  let lastProgressT = 0;     // when the count (or hold) last moved
+  let warnText = "";         // the warning on screen
+  let warnSaidAt = {};       // warning text -> when it was last said
 
 
   /* A countdown that can pause: calls tick(secondsLeft) and done() at zero. */
@@ -38,6 +46,33 @@
   }
 
   function stopTicker() { if (ticker) { ticker.stop(); ticker = null; } }
+  function stopWatch() { if (watch) { clearInterval(watch); watch = null; } }
+
+  /* Show the engine's framing, view or movement warning and say it when it appears
+     (again if it lasts); an empty text clears it. */
+  function showWarning(text) {
+    text = text || "";
+    if (text === warnText) {
+      if (text && Date.now() - (warnSaidAt[text] || 0) > WARN_REPEAT_MS) {
+        warnSaidAt[text] = Date.now();
+        EH.say(text);
+      }
+      return;
+    }
+    warnText = text;
+    warnEl.textContent = text;
+    warnEl.classList.toggle("hidden", !text);
+    if (text && Date.now() - (warnSaidAt[text] || 0) > WARN_REPEAT_MS) {
+      warnSaidAt[text] = Date.now();
+      EH.say(text);
+    }
+  }
+
+  function offerFinished() {
+    if (phase === "work" && primary.classList.contains("hidden")) {
+      setPrimary("I've finished", function () { endSet("done"); });
+    }
+  }
 
   function setPrimary(label, fn) {
     primary.textContent = label;
@@ -61,6 +96,8 @@
 
   function reset() {
     stopTicker();
+    stopWatch();
+    showWarning("");
     card.replaceChildren();
     cueEl.textContent = "";
     showTimer(false); showCount(false);
@@ -157,6 +194,14 @@
     EH.postJSON("/api/session/" + sid + "/set/start", { step: index }).then(function (r) {
       setId = r.set_id;
       showCount(r.tracking);
+      lastProgressT = Date.now();
+      stopWatch();
+      /* Nothing counted for a while (out of view, or a movement the app cannot
+         count): let the person say they have finished. */
+      watch = setInterval(function () {
+        if (paused) { lastProgressT = Date.now(); return; }
+        if (Date.now() - lastProgressT > finishOfferMs) { offerFinished(); }
+      }, 500);
       if (!r.tracking) {
         cueEl.textContent = "I can't count this exercise. Do it at your own pace.";
         setPrimary("I've finished", function () { endSet("done"); });
@@ -175,6 +220,8 @@
     if (phase !== "work") { return Promise.resolve(); }
     phase = "idle";
     stopTicker();
+    stopWatch();
+    showWarning("");
     const id = setId;
     setId = null;
     if (id === null) { return Promise.resolve(); }
@@ -222,15 +269,16 @@
       if (phase !== "work" || setId === null || st.set_id !== setId) { return; }
       /* Without a working camera nothing is counted: let the person say when done. */
       const cameraOk = st.camera && st.camera.status === "ok";
-      if (!cameraOk && primary.classList.contains("hidden")) {
-        setPrimary("I've finished", function () { endSet("done"); });
-      }
+      if (!cameraOk) { offerFinished(); }
+      /* While paused the engine sees nothing; its last warning is stale. */
+      showWarning(paused || !cameraOk ? "" : st.warning);
       if (plan[index].exercise === "balance") {
         /* Balance is held, not repeated: show how long this hold has lasted. */
         const held = String(Math.floor(st.hold_s || 0));
-        if (counter.textContent !== held) { counter.textContent = held; }
+        if (counter.textContent !== held) { counter.textContent = held; lastProgressT = Date.now(); }
       } else if (counter.textContent !== String(st.reps)) {
         counter.textContent = String(st.reps);
+        lastProgressT = Date.now();
         if (st.reps > 0) { EH.say(String(st.reps)); }
       }
       if (st.cue && st.cue_seq !== lastCueSeq) {
