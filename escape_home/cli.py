@@ -85,6 +85,9 @@ def _add_instructor_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="read the password from the first line of standard input",
     )
+    for action, what in (("disable-user", "disable"), ("enable-user", "re-enable")):
+        toggle = sub.add_parser(action, help=f"{what} an instructor account")
+        toggle.add_argument("name", help="the username")
     sub.add_parser("init-db", help="create or upgrade the database tables")
 
 

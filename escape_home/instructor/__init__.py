@@ -29,7 +29,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from escape_home.instructor import db
 from escape_home.instructor.models import Instructor
-from escape_home.instructor.security import add_headers, client_key
+from escape_home.instructor.security import add_headers, client_key, session_user
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 
@@ -136,7 +136,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @login.user_loader
     def _load(user_id: str) -> Instructor | None:
-        return db.session().get(Instructor, int(user_id)) if user_id.isdigit() else None
+        return session_user(user_id)  # server-side: sign-out really ends it
 
     csrf = CSRFProtect(app)
     from escape_home.instructor import api, views_cohorts, views_main

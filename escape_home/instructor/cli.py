@@ -2,6 +2,7 @@
 
 escape-home instructor [--host H] [--port P]         # serve (waitress)
 escape-home instructor create-user NAME [--password-stdin]
+escape-home instructor disable-user NAME | enable-user NAME
 escape-home instructor init-db
 """
 
@@ -70,6 +71,30 @@ def create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def set_disabled(args: argparse.Namespace, disabled: bool) -> int:
+    """Disable an account (it can no longer sign in; its sessions end now) or
+    enable it again. Its cohorts and data are kept."""
+    from escape_home.instructor import db
+    from escape_home.instructor.models import Instructor, utcnow
+    from escape_home.instructor.security import end_all_login_sessions
+
+    app = _app(args)
+    with app.app_context(), db.writing() as s:
+        user = s.scalar(
+            select(Instructor).where(Instructor.username == args.name.strip())
+        )
+        if user is None:
+            raise InstructorCliError(f"there is no instructor {args.name!r}")
+        if disabled:
+            user.disabled_at = user.disabled_at or utcnow()
+            ended = end_all_login_sessions(user.id)
+            print(f"Disabled {user.username!r}; {ended} signed-in session(s) ended.")
+        else:
+            user.disabled_at = None
+            print(f"Enabled {user.username!r}.")
+    return 0
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -116,6 +141,8 @@ def main(args: argparse.Namespace) -> int:
     action = getattr(args, "instructor_command", None) or "serve"
     if action == "create-user":
         return create_user(args)
+    if action in ("disable-user", "enable-user"):
+        return set_disabled(args, action == "disable-user")
     if action == "init-db":
         _app(args)  # creating the app runs the migrations
         print("Database is up to date.")

@@ -5,12 +5,26 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
     username = StringField("Username", validators=[DataRequired(), Length(max=80)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+class PasswordForm(FlaskForm):  # type: ignore[misc]
+    current = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=200)]
+    )
+    new = PasswordField(
+        "New password (at least 10 characters)",
+        validators=[DataRequired(), Length(min=10, max=200)],
+    )
+    again = PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("new", message="the two differ")],
+    )
 
 
 class CohortForm(FlaskForm):  # type: ignore[misc]

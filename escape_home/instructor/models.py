@@ -60,16 +60,40 @@ class Instructor(Base):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Set by an administrator (`escape-home instructor disable-user`): no sign-in."""
 
     cohorts: Mapped[list[Cohort]] = relationship(back_populates="instructor")
 
     # Flask-Login protocol.
     is_authenticated = True
-    is_active = True
     is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.disabled_at is None
 
     def get_id(self) -> str:
         return str(self.id)
+
+
+class LoginSession(Base):
+    """A signed-in browser. The cookie carries a random 256-bit ID; only its SHA-256
+    is stored. Sign-out revokes the row; a password change or a disabled account
+    revokes every row of the instructor, so a copied cookie stops working."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instructor_id: Mapped[int] = mapped_column(
+        ForeignKey("instructor.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    instructor: Mapped[Instructor] = relationship()
 
 
 class Cohort(Base):

@@ -6,13 +6,20 @@ import hashlib
 import secrets
 from typing import Any
 
-from flask import Response, abort, request
+from flask import Response, abort, current_app, request, session
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from escape_home.instructor import db
-from escape_home.instructor.models import Cohort, Participant, Token, utcnow
+from escape_home.instructor.models import (
+    Cohort,
+    Instructor,
+    LoginSession,
+    Participant,
+    Token,
+    utcnow,
+)
 
 # Unambiguous letters and digits only: people read codes aloud over a video call.
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -91,6 +98,82 @@ def revoke_tokens(participant: Participant) -> int:
             tok.revoked_at = utcnow()
             n += 1
     return n
+
+
+_SESSION_KEY = "_login_session"
+
+
+def start_login_session(user: Instructor) -> None:
+    """Record a new signed-in browser for `user` and put its ID in the cookie.
+
+    Call after `login_user`; the caller commits (inside `db.writing()`).
+    """
+    token, digest = new_token()
+    now = utcnow()
+    s = db.session()
+    # Old rows of this instructor that can no longer be used are dropped here.
+    s.execute(
+        delete(LoginSession).where(
+            LoginSession.instructor_id == user.id, LoginSession.expires_at < now
+        )
+    )
+    s.add(
+        LoginSession(
+            instructor_id=user.id,
+            token_hash=digest,
+            created_at=now,
+            expires_at=now + current_app.permanent_session_lifetime,
+        )
+    )
+    session[_SESSION_KEY] = token
+
+
+def session_user(user_id: str) -> Instructor | None:
+    """Flask-Login's user loader: the instructor only while the browser's login
+    session is on record, unexpired, unrevoked, and the account is not disabled."""
+    token = session.get(_SESSION_KEY)
+    if not user_id.isdigit() or not isinstance(token, str) or len(token) > 100:
+        return None
+    row = db.session().scalar(
+        select(LoginSession).where(LoginSession.token_hash == token_hash(token))
+    )
+    if (
+        row is None
+        or row.revoked_at is not None
+        or row.expires_at <= utcnow()
+        or str(row.instructor_id) != user_id
+        or not row.instructor.is_active
+    ):
+        return None
+    return row.instructor
+
+
+def end_login_session() -> None:
+    """Revoke this browser's login session (sign-out); the caller commits."""
+    token = session.get(_SESSION_KEY)
+    if isinstance(token, str):
+        db.session().execute(
+            update(LoginSession)
+            .where(
+                LoginSession.token_hash == token_hash(token),
+                LoginSession.revoked_at.is_(None),
+            )
+            .values(revoked_at=utcnow())
+        )
+
+
+def end_all_login_sessions(instructor_id: int) -> int:
+    """Revoke every login session of an instructor (password change, disabled
+    account); returns how many were live. The caller commits."""
+    result = db.session().execute(
+        update(LoginSession)
+        .where(
+            LoginSession.instructor_id == instructor_id,
+            LoginSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def owned_cohort(cohort_id: int) -> Cohort:

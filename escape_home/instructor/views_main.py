@@ -10,9 +10,21 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from escape_home.instructor import db
-from escape_home.instructor.forms import ActionForm, CohortForm, LoginForm
+from escape_home.instructor.forms import (
+    ActionForm,
+    CohortForm,
+    LoginForm,
+    PasswordForm,
+)
 from escape_home.instructor.models import Cohort, Instructor
-from escape_home.instructor.security import check_password, new_enrol_code
+from escape_home.instructor.security import (
+    check_password,
+    end_all_login_sessions,
+    end_login_session,
+    hash_password,
+    new_enrol_code,
+    start_login_session,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -33,7 +45,12 @@ def login() -> Any:
         )
         stored = user.password_hash if user else _DUMMY_HASH
         if check_password(stored, form.password.data or "") and user is not None:
+            if not user.is_active:
+                flash("This account is disabled: ask whoever runs the server.", "error")
+                return render_template("instructor/login.html", form=form)
             session.clear()  # no session fixation
+            with db.writing():
+                start_login_session(user)
             login_user(user)
             session.permanent = True
             return redirect(url_for("auth.index"))
@@ -45,9 +62,40 @@ def login() -> Any:
 @login_required
 def logout() -> Any:
     if ActionForm().validate_on_submit():
+        with db.writing():
+            end_login_session()  # a copy of the cookie stops working too
         logout_user()
         session.clear()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account() -> Any:
+    """Change one's password; every other signed-in browser is signed out."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not check_password(current_user.password_hash, form.current.data or ""):
+            flash("The current password is not right.", "error")
+        else:
+            try:
+                hashed = hash_password(form.new.data or "")
+            except ValueError as exc:
+                flash(f"New password: {exc}.", "error")
+                return render_template("instructor/account.html", form=form)
+            uid = current_user.id
+            with db.writing() as s:
+                user = s.get(Instructor, uid)
+                assert user is not None
+                user.password_hash = hashed
+                end_all_login_sessions(uid)
+                start_login_session(user)  # this browser stays signed in
+            flash("Password changed. Other browsers have been signed out.", "ok")
+            return redirect(url_for("auth.account"))
+    for field, errors in form.errors.items():
+        if field != "csrf_token":
+            flash(f"{getattr(form, field).label.text}: {'; '.join(errors)}", "error")
+    return render_template("instructor/account.html", form=form)
 
 
 @bp.route("/", methods=["GET"])
