@@ -21,6 +21,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from escape_home.errors import InvalidProgressLog
+from escape_home.exercises import exercise_ids
 from escape_home.progress_log_messages import describe, innermost, short
 from escape_home.progress_log_messages import path as _path
 
@@ -65,13 +66,18 @@ def _fail(path: str, message: str) -> InvalidProgressLog:
 
 @cache
 def schema() -> dict[str, Any]:
-    """Return the JSON Schema (version 1) shipped in escape_home/data."""
+    """Return the JSON Schema (version 1) shipped in escape_home/data.
+
+    The exercise IDs are not listed in the file: ``$defs.exercise`` is filled in here
+    from the catalogue (data/exercises.toml), so an exercise is declared once.
+    """
     text = (
         resources.files("escape_home")
         .joinpath("data/progress_log.schema.json")
         .read_text("utf-8")
     )
     loaded: dict[str, Any] = json.loads(text)
+    loaded["$defs"]["exercise"] = {"enum": exercise_ids()}
     return loaded
 
 

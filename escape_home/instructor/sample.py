@@ -8,13 +8,23 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from escape_home import progress_log
+from escape_home.exercises import FormRule, get_exercise
 
+#: Exercises of the sample sessions (catalogue IDs: tests/test_catalogue.py checks).
 _EXERCISES = ("sit_to_stand", "knee_extension", "squat", "step_up", "hip_abduction")
+#: The form rule (of the catalogue) the sample person breaks on every third rep.
 _FAULTS = {
-    "sit_to_stand": ("hands_used", "Try to stand without pushing on your knees", 1.0),
-    "squat": ("trunk_flexion", "Keep your chest up", 45.0),
-    "step_up": ("knee_valgus", "Keep your knee over your toes", 12.0),
+    "sit_to_stand": "hands_used",
+    "squat": "forward_lean",
+    "step_up": "knee_valgus",
 }
+
+
+def _rule(exercise: str) -> FormRule | None:
+    key = _FAULTS.get(exercise)
+    if key is None:
+        return None
+    return next(r for r in get_exercise(exercise).form if r.key == key)
 
 
 def make_log(
@@ -54,18 +64,19 @@ def make_log(
         t0 = start + timedelta(days=3.5 * n)
         sets = []
         for k, exercise in enumerate(_EXERCISES[: 2 + n % 3]):
-            fault = _FAULTS.get(exercise)
+            rule = _rule(exercise)
             rep_list = []
             for i in range(reps):
                 faults = []
-                if fault and i % 3 == 0:
+                if rule and i % 3 == 0:
+                    worse = 1.3 if rule.op == ">" else 0.7
                     faults.append(
                         {
-                            "key": fault[0],
-                            "cue": fault[1],
-                            "value": round(fault[2] * 1.3, 1),
-                            "threshold": fault[2],
-                            "unit": "deg",
+                            "key": rule.key,
+                            "cue": rule.cue,
+                            "value": round(rule.threshold * worse, 2),
+                            "threshold": rule.threshold,
+                            "unit": rule.unit,
                         }
                     )
                 rep_list.append(

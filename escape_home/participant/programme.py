@@ -13,9 +13,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from escape_home.errors import EscapeHomeError
+from escape_home.errors import EscapeHomeError, UnknownExercise
+from escape_home.exercises import get_exercise
 
 NUM_SESSIONS = 12
+#: Where an exercise's drawing is, under web/static, unless the programme names one.
+PICTURE = "img/exercises/{id}.svg"
 
 
 class ProgrammeError(EscapeHomeError):
@@ -50,6 +53,11 @@ class Programme:
                 found: dict[str, Any] = s
                 return found
         raise ProgrammeError(f"The programme has no session {number}")
+
+    def picture(self, exercise: str) -> str:
+        """The drawing shown on the exercise's card (a path under web/static)."""
+        named: str | None = self.exercises[exercise].get("picture")
+        return named or PICTURE.format(id=exercise)
 
     def level(self, exercise: str, level: int) -> dict[str, Any]:
         """The level record, clamped to the levels the exercise has."""
@@ -96,7 +104,7 @@ class Programme:
                         "exercise": ex_id,
                         "name": ex["name"],
                         "how": ex["how"],
-                        "picture": ex["picture"],
+                        "picture": self.picture(ex_id),
                         "view": ex["view"],
                         "level": lv["level"],
                         "level_name": lv["name"],
@@ -137,6 +145,18 @@ def _check(data: Any, where: str) -> None:
             f"{where}: sessions must be numbered 1 to 12, got {numbers}"
         )
     for ex_id, ex in data["exercises"].items():
+        try:
+            spec = get_exercise(ex_id)
+        except UnknownExercise:
+            raise ProgrammeError(
+                f"{where}: exercise '{ex_id}' is not in the exercise catalogue "
+                "(escape_home/data/exercises.toml)"
+            ) from None
+        if ex.get("view") not in spec.views:
+            raise ProgrammeError(
+                f"{where}: exercise '{ex_id}' has view {ex.get('view')!r}; the "
+                f"catalogue judges it from {', '.join(spec.views)}"
+            )
         levels = ex.get("levels") or []
         if not levels:
             raise ProgrammeError(f"{where}: exercise '{ex_id}' has no levels")
