@@ -39,6 +39,15 @@ def live() -> Any:
     return current_app.extensions.get("escape_home.live")
 
 
+def needs_pain_before(row: Any) -> Response | None:
+    """A session never starts its exercise without a pain-before score: send the
+    person to the question if it is missing (e.g. they left for Home and came back).
+    """
+    if row["pain_before"] is None:
+        return redirect(url_for("session.pain_before", sid=row["id"]))
+    return None
+
+
 def plan_of(row: Any) -> list[dict[str, Any]]:
     return programme().plan(row["number"], progress_store.levels(get_db()))
 
@@ -59,6 +68,8 @@ def pain_before(sid: str) -> Any:
 @bp.route("/session/<sid>/camera")
 def camera(sid: str) -> Any:
     row = get_session(sid, open_only=True)
+    if (ask := needs_pain_before(row)) is not None:
+        return ask
     plan = plan_of(row)
     first = next((s for s in plan if s["kind"] == "exercise"), None)
     return render_template(
@@ -72,6 +83,8 @@ def camera(sid: str) -> Any:
 @bp.route("/session/<sid>/play")
 def play(sid: str) -> Any:
     row = get_session(sid, open_only=True)
+    if (ask := needs_pain_before(row)) is not None:
+        return ask
     return render_template(
         "participant/play.html",
         session=row,
@@ -95,6 +108,8 @@ def step(sid: str) -> Response:
 @bp.post("/api/session/<sid>/set/start")
 def set_start(sid: str) -> Response:
     row = get_session(sid, open_only=True)
+    if row["pain_before"] is None:
+        abort(409, "Please say how your pain is before you start.")
     body = request.get_json(silent=True, force=True) or {}
     index = body.get("step")
     plan = plan_of(row)
@@ -248,9 +263,9 @@ def summary(sid: str) -> Any:
 
 @bp.post("/session/<sid>/resume")
 def resume(sid: str) -> Response:
-    get_session(sid)
+    row = get_session(sid)
     get_writer().call(lambda c: store.resume_session(c, sid))
-    return redirect(url_for("session.camera", sid=sid))
+    return needs_pain_before(row) or redirect(url_for("session.camera", sid=sid))
 
 
 @bp.post("/session/<sid>/close")

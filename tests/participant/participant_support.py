@@ -50,7 +50,8 @@ class Person:
             data={"nickname": "Ann", "joint": "knee", "age_band": age_band, "sex": sex},
         )
 
-    def start_session(self, answer: str = "no") -> str:
+    def start_session(self, answer: str = "no", pain: int | None = 2) -> str:
+        """Pass the safety check and answer pain-before (unless `pain` is None)."""
         page = self.client.get("/safety").get_data(as_text=True)
         import re
 
@@ -58,7 +59,10 @@ class Person:
         resp = self.client.post("/safety", data={k: answer for k in keys})
         if resp.status_code != 302:
             return ""
-        return str(resp.headers["Location"]).split("/")[2]
+        sid = str(resp.headers["Location"]).split("/")[2]
+        if pain is not None:
+            self.client.post(f"/session/{sid}/pain-before", data={"pain": str(pain)})
+        return sid
 
 
 class LiveServer:
@@ -243,9 +247,7 @@ def seed_session(app: Flask, pain: bool = True, step: int = 0) -> str:
         c = app.test_client()
         person = Person(c)
         person.sign_up()
-        sid = person.start_session()
-        if pain:
-            c.post(f"/session/{sid}/pain-before", data={"pain": "2"})
+        sid = person.start_session(pain=2 if pain else None)
         if step:
             c.post(f"/api/session/{sid}/step", json={"step": step})
     finally:

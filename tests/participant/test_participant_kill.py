@@ -124,6 +124,7 @@ def _drive(base: str, rng: random.Random, steps: int) -> None:
     def safety() -> None:
         _, headers, _ = _post(base + "/safety", {k: "no" for k in SAFETY})
         state["sid"] = headers["Location"].split("/")[-2]
+        _post(f"{base}/session/{state['sid']}/pain-before", {"pain": "3"})
 
     def set_start() -> None:
         _, _, body = _post(

@@ -129,3 +129,34 @@ def test_set_shows_and_speaks_each_wrong_movement_warning(
     # Said once when it appears, not on every frame.
     page.wait_for_timeout(1500)
     assert spoken(page).count(text) == 1
+
+
+# ----------------------------------------------------------------- defect 2
+
+
+def test_carry_on_asks_pain_before_when_it_is_missing(
+    serve: Callable[..., Any], context: Any
+) -> None:
+    # The person left the pain page for Home; the session was never given a score.
+    server, sid = serve(pain=False)
+    page = context.new_page()
+    page.goto(server.url + "/")
+    page.get_by_role("button", name="Carry on with session 1").click()
+    page.wait_for_url(re.compile(r".*/pain-before$"))
+    # No way round it: the camera check, the player and a set all need it.
+    for where in ("camera", "play"):
+        page.goto(f"{server.url}/session/{sid}/{where}")
+        assert page.url.endswith("/pain-before"), where
+    status = page.evaluate(
+        """sid => fetch('/api/session/' + sid + '/set/start', {method: 'POST',
+             headers: {'Content-Type': 'application/json', 'X-CSRFToken':
+               document.querySelector('meta[name=csrf-token]').content},
+             body: JSON.stringify({step: 2})}).then(r => r.status)""",
+        sid,
+    )
+    assert status == 409
+    page.locator("label", has_text=re.compile(r"^4$")).click()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r".*/camera$"))
+    page.goto(f"{server.url}/session/{sid}/play")
+    assert page.url.endswith("/play")
