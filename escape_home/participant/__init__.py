@@ -111,6 +111,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         views_tests.bp,
     ):
         app.register_blueprint(bp)
+    app.before_request(_own_pages_only)
     app.after_request(_security_headers)
     app.context_processor(_template_globals)
     app.jinja_env.filters["fromjson"] = json.loads
@@ -167,6 +168,39 @@ def _start_live(app: Flask) -> None:
     worker.start()
 
 
+def _own_pages_only() -> Any:
+    """Answer only the app's own pages.
+
+    A page on any other origin (a public site, or another port of this computer)
+    could otherwise switch the camera on with ``<img src=".../live/video.mjpg">``
+    or an EventSource, and show the person their own picture inside it; the
+    browser only hides the pixels from that page's script. Browsers say where a
+    request comes from in ``Sec-Fetch-Site``: only ``same-origin`` and ``none``
+    (typed, bookmarked, opened by ``escape-home run``) are answered. A link
+    followed from elsewhere lands on the home page, which starts nothing. Clients
+    that send no Sec-Fetch-Site (old browsers) are judged by ``Origin``.
+    """
+    from flask import abort, redirect, request, url_for
+
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is None:
+        origin = request.headers.get("Origin")
+        if origin is None or origin == request.host_url.rstrip("/"):
+            return None
+        site = "cross-site"
+    if site in ("same-origin", "none"):
+        return None
+    if (
+        request.method == "GET"
+        and request.headers.get("Sec-Fetch-Mode") == "navigate"
+        and request.headers.get("Sec-Fetch-Dest") == "document"
+    ):
+        if request.path == "/":
+            return None
+        return redirect(url_for("setup.home"))
+    abort(403, "This app only answers its own pages.")
+
+
 def _security_headers(resp: Response) -> Response:
     resp.headers["Content-Security-Policy"] = (
         "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
@@ -174,6 +208,9 @@ def _security_headers(resp: Response) -> Response:
         "base-uri 'none'; form-action 'self'"
     )
     resp.headers["X-Content-Type-Options"] = "nosniff"
+    # No other origin may embed or read anything (the picture, the state, pages).
+    resp.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    resp.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     resp.headers["Referrer-Policy"] = "no-referrer"
     resp.headers["X-Frame-Options"] = "DENY"
     return resp

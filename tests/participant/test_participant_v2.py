@@ -160,3 +160,121 @@ def test_carry_on_asks_pain_before_when_it_is_missing(
     page.wait_for_url(re.compile(r".*/camera$"))
     page.goto(f"{server.url}/session/{sid}/play")
     assert page.url.endswith("/play")
+
+
+# ----------------------------------------------------------------- defect 7
+
+EVIL_PAGE = """<!doctype html><html><head><title>Another site</title></head><body>
+<h1>Another website</h1>
+<img id="spy" src="{app}/live/video.mjpg" alt="">
+<script>
+  window.events = 0;
+  const es = new EventSource("{app}/live/events");
+  es.onmessage = () => {{ window.events += 1; }};
+  fetch("{app}/live/state", {{mode: "no-cors"}}).catch(() => {{}});
+  fetch("{app}/api/live/check", {{method: "POST", mode: "no-cors",
+    headers: {{"Content-Type": "text/plain"}}, body: "{{}}"}}).catch(() => {{}});
+</script></body></html>"""
+
+
+class OtherSite:
+    """A second origin: another port of 127.0.0.1 serving one page."""
+
+    def __init__(self, html: str) -> None:
+        import http.server
+        import threading
+
+        body = html.encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_another_website_cannot_switch_on_the_camera(
+    serve: Callable[..., Any], context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from escape_home.participant import camera, live
+
+    monkeypatch.setattr(live, "IDLE_S", 1.0)  # release the camera soon when unused
+    opened: list[float] = []
+
+    def opener(spec: str) -> Any:
+        opened.append(time.monotonic())
+        return camera.open_source(spec)
+
+    server, sid = serve(fake_factories(opener=opener))
+    worker = server.app.extensions["escape_home.live"]
+
+    def camera_off() -> bool:
+        return bool(worker.camera.status()["status"] == "idle")
+
+    deadline = time.monotonic() + 10
+    while not camera_off():  # the start-up grace period ends
+        assert time.monotonic() < deadline, "the camera never went idle"
+        time.sleep(0.1)
+    before = len(opened)
+
+    other = OtherSite(EVIL_PAGE.format(app=server.url))
+    try:
+        page = context.new_page()
+        page.goto(other.url)
+        for _ in range(30):  # 3 s: the camera must stay off all along
+            page.wait_for_timeout(100)
+            assert camera_off() and len(opened) == before, "the camera went on"
+        assert page.evaluate("() => document.getElementById('spy').naturalWidth") == 0
+        assert page.evaluate("() => window.events") == 0
+
+        # The app's own pages still work, and say they are for this origin only.
+        page.goto(f"{server.url}/session/{sid}/camera")
+        page.wait_for_function(
+            "() => document.getElementById('video').naturalWidth > 0", timeout=15_000
+        )
+        assert len(opened) > before
+        resp = page.request.get(server.url + "/live/state")
+        assert resp.headers["cross-origin-resource-policy"] == "same-origin"
+        # A link from elsewhere still opens the app, on its home page.
+        page.goto(other.url)
+        page.evaluate(
+            "u => { const a = document.createElement('a'); a.href = u;"
+            " a.textContent = 'open'; document.body.appendChild(a); a.click(); }",
+            f"{server.url}/session/{sid}/camera",
+        )
+        page.wait_for_url(server.url + "/")
+        assert page.get_by_role("heading", name="Hello, Ann").is_visible()
+    finally:
+        other.close()
+
+
+def test_requests_from_other_origins_are_refused_without_a_browser(
+    client: Any,
+) -> None:
+    other = {"Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "no-cors"}
+    assert client.get("/profile", headers=other).status_code == 403
+    old_browser = {"Origin": "http://127.0.0.1:9999"}
+    assert client.post("/profile", headers=old_browser).status_code == 403
+    own = {"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"}
+    assert client.get("/profile", headers=own).status_code == 200
+    typed = client.get("/profile", headers={"Sec-Fetch-Site": "none"})
+    assert typed.status_code == 200
+    assert typed.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    link = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"}
+    link["Sec-Fetch-Dest"] = "document"
+    assert client.get("/settings", headers=link).headers["Location"] == "/"
