@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
@@ -47,6 +48,7 @@ __all__ = [
     "new_id",
     "parse",
     "schema",
+    "session_summary",
     "validate",
 ]
 
@@ -305,12 +307,11 @@ def validate(obj: Any, *, now: datetime | None = None) -> dict[str, Any]:
 # --- building (participant side) ---------------------------------------------------
 
 
-def _iso(when: datetime | str) -> str:
-    if isinstance(when, str):
-        return when
+def _iso(when: datetime) -> str:
+    """UTC, seconds precision, '+00:00': as the participant app stores its times."""
     if when.tzinfo is None:
         raise ValueError("datetimes in a progress log need a time zone (use UTC)")
-    return when.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return when.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def build_progress_log(
@@ -324,10 +325,12 @@ def build_progress_log(
     sex: str | None = None,
     exported_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """Assemble a version-1 progress log and validate it.
+    """Assemble a version-1 progress log and validate it: the one place a log is made.
 
     Sessions and tests are dicts shaped as in docs/progress-log.md (the engine's
     ``Rep.to_dict()`` / ``Hold.to_dict()`` already match the rep and hold shapes).
+    The participant app's export (participant/export.py) builds every log it saves
+    or sends with this, so nothing the server would refuse leaves the computer.
 
     Args:
         participant_id: The app's pseudonymous participant UUID.
@@ -360,6 +363,40 @@ def build_progress_log(
         "tests": [dict(t) for t in tests],
     }
     return validate(log)
+
+
+def session_summary(sets: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Per-exercise digest of one session's sets (the log's set shape).
+
+    The one summary both apps use: the participant's progress page and the
+    instructor's dashboards (stored with each session at upload).
+
+    Returns:
+        ``{"reps": {exercise: n}, "rom": {exercise: mean rom, 1 decimal},
+        "faults": {exercise: {fault_key: n}}, "cues": {fault_key: cue}}``, exercises
+        in the order of their first set; an exercise whose reps have no ``rom`` is
+        missing from "rom".
+    """
+    reps: Counter[str] = Counter()
+    rom: dict[str, list[float]] = {}
+    faults: dict[str, Counter[str]] = {}
+    cues: dict[str, str] = {}
+    for st in sets:
+        ex = st["exercise"]
+        reps[ex] += len(st["reps"])
+        for rep in st["reps"]:
+            if "rom" in rep["metrics"]:
+                rom.setdefault(ex, []).append(float(rep["metrics"]["rom"]))
+        for item in st["reps"] + st["holds"]:
+            for fault in item["faults"]:
+                faults.setdefault(ex, Counter())[fault["key"]] += 1
+                cues.setdefault(fault["key"], fault["cue"])
+    return {
+        "reps": dict(reps),
+        "rom": {ex: round(sum(v) / len(v), 1) for ex, v in rom.items()},
+        "faults": {ex: dict(c) for ex, c in faults.items()},
+        "cues": cues,
+    }
 
 
 def dumps(log: Mapping[str, Any]) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from escape_home import progress_log
 from escape_home.errors import InvalidProgressLog
 from escape_home.instructor.models import (
     Participant,
@@ -36,30 +37,10 @@ class UploadConflict(InvalidProgressLog):
 def summarise(session: dict[str, Any]) -> dict[str, Any]:
     """Small per-session digest the dashboards read instead of the whole session.
 
-    Returns:
-        ``{"reps": {exercise: n}, "rom": {exercise: mean degrees},
-        "faults": {exercise: {fault_key: n}}, "cues": {fault_key: cue}}``.
+    It is `progress_log.session_summary`, the same digest the participant's
+    progress page shows.
     """
-    reps: Counter[str] = Counter()
-    rom: dict[str, list[float]] = {}
-    faults: dict[str, Counter[str]] = {}
-    cues: dict[str, str] = {}
-    for st in session["sets"]:
-        ex = st["exercise"]
-        reps[ex] += len(st["reps"])
-        for rep in st["reps"]:
-            if "rom" in rep["metrics"]:
-                rom.setdefault(ex, []).append(float(rep["metrics"]["rom"]))
-        for item in st["reps"] + st["holds"]:
-            for fault in item["faults"]:
-                faults.setdefault(ex, Counter())[fault["key"]] += 1
-                cues.setdefault(fault["key"], fault["cue"])
-    return {
-        "reps": dict(reps),
-        "rom": {ex: round(sum(v) / len(v), 1) for ex, v in rom.items()},
-        "faults": {ex: dict(c) for ex, c in faults.items()},
-        "cues": cues,
-    }
+    return progress_log.session_summary(session["sets"])
 
 
 def _progress(status: str, reps: int, pains: tuple[int | None, ...]) -> tuple[int, ...]:

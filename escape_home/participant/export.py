@@ -2,7 +2,8 @@
 
 The format is the instructor engineer's schema
 (``escape_home/data/progress_log.schema.json``, docs/progress-log.md). Only numbers,
-answers and short texts go in it: never video or images.
+answers and short texts go in it: never video or images. This module only reads the
+database; `progress_log.build_progress_log` assembles and validates the log.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import sqlite3
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from escape_home import progress_log
 from escape_home.participant import progress_store, store
-from escape_home.participant.db import now_iso
 
 #: Statuses the shared format knows; a session stopped by the safety check is an
 #: interrupted session whose safety_check says any_yes.
@@ -27,19 +28,14 @@ def app_version() -> str:
         return "0.0.0"
 
 
-def _iso(value: str | None) -> str | None:
-    """SQLite stores '+00:00' times; the format accepts them as they are."""
-    return value
-
-
 def _set(s: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "exercise": s["exercise"],
         "level": int(s["level"]),
         "target_reps": s["target_reps"],
         "target_s": s["target_s"],
-        "started_at": _iso(s["started_at"]),
-        "ended_at": _iso(s["ended_at"]),
+        "started_at": s["started_at"],
+        "ended_at": s["ended_at"],
         "reps": s["reps"],
         "holds": s["holds"],
     }
@@ -52,10 +48,14 @@ def _set(s: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_log(conn: sqlite3.Connection) -> dict[str, Any]:
-    """Return the whole progress log as a JSON-ready dict.
+    """Return the whole progress log as a JSON-ready dict, validated.
+
+    SQLite stores '+00:00' times, which the format accepts as they are.
 
     Raises:
         LookupError: There is no profile yet (nothing to export).
+        InvalidProgressLog: The log would not pass the server's checks (the
+            message names the field); nothing should be saved or sent.
     """
     profile = store.get_profile(conn)
     if profile is None:
@@ -67,8 +67,8 @@ def build_log(conn: sqlite3.Connection) -> dict[str, Any]:
             {
                 "id": row["id"],
                 "number": row["number"],
-                "started_at": _iso(row["started_at"]),
-                "ended_at": _iso(row["ended_at"]),
+                "started_at": row["started_at"],
+                "ended_at": row["ended_at"],
                 "status": _STATUS.get(row["status"], row["status"]),
                 "pain_before": row["pain_before"],
                 "pain_after": row["pain_after"],
@@ -82,24 +82,19 @@ def build_log(conn: sqlite3.Connection) -> dict[str, Any]:
         {
             "id": t["id"],
             "kind": t["kind"],
-            "taken_at": _iso(t["taken_at"]),
+            "taken_at": t["taken_at"],
             "result": t["result"],
             "unit": t["unit"],
             "norm": json.loads(t["norm"]) if t["norm"] else None,
         }
         for t in progress_store.tests(conn)
     ]
-    return {
-        "format": "escape-home-progress-log",
-        "version": 1,
-        "app_version": app_version(),
-        "exported_at": now_iso(),
-        "participant": {
-            "id": profile["participant_uuid"],
-            "joint": profile["joint"],
-            "age_band": profile["age_band"],
-            "sex": profile["sex"],
-        },
-        "sessions": sessions,
-        "tests": tests,
-    }
+    return progress_log.build_progress_log(
+        participant_id=profile["participant_uuid"],
+        joint=profile["joint"],
+        age_band=profile["age_band"],
+        sex=profile["sex"],
+        sessions=sessions,
+        tests=tests,
+        app_version=app_version(),
+    )

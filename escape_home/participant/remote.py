@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from escape_home.errors import EscapeHomeError
+from escape_home.errors import EscapeHomeError, InvalidProgressLog
 from escape_home.participant import db, export, store
 
 log = logging.getLogger(__name__)
@@ -163,6 +163,10 @@ class RemoteClient:
         try:
             body = export.build_log(conn)
         except LookupError:
+            return False
+        except InvalidProgressLog as exc:
+            # Validated before sending: the server would refuse it the same way.
+            self.last_error = f"Your progress could not be sent ({exc})."
             return False
         finally:
             conn.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import date, datetime, timedelta
-from statistics import mean
 from typing import Any
 
 from flask import (
@@ -18,6 +17,8 @@ from flask import (
     url_for,
 )
 
+from escape_home import progress_log
+from escape_home.errors import InvalidProgressLog
 from escape_home.participant import export, norms, progress_store, store
 from escape_home.participant.db import get_db
 from escape_home.participant.views_setup import programme
@@ -54,10 +55,9 @@ def progress_data(conn: sqlite3.Connection) -> dict[str, Any]:
     ]
     per_ex: dict[str, dict[str, Any]] = {}
     for r in rows:
-        reps_by_ex: dict[str, list[dict[str, Any]]] = {}
-        for s in store.session_sets(conn, r["id"]):
-            reps_by_ex.setdefault(s["exercise"], []).extend(s["reps"])
-        for ex, reps in reps_by_ex.items():
+        sets = store.session_sets(conn, r["id"])
+        summary = progress_log.session_summary(sets)  # as the instructor sees it
+        for ex, n_reps in summary["reps"].items():
             entry = per_ex.setdefault(
                 ex,
                 {
@@ -68,12 +68,12 @@ def progress_data(conn: sqlite3.Connection) -> dict[str, Any]:
                     "rom_unit": "",
                 },
             )
-            roms = [float(x["metrics"]["rom"]) for x in reps if "rom" in x["metrics"]]
+            reps = [x for s in sets if s["exercise"] == ex for x in s["reps"]]
             if any("peak_angle" in x["metrics"] for x in reps):
                 entry["rom_unit"] = "degrees"  # joint angles; else a relative size
             entry["labels"].append(f"Session {r['number']}")
-            entry["reps"].append(len(reps))
-            entry["rom"].append(round(mean(roms), 1) if roms else None)
+            entry["reps"].append(n_reps)
+            entry["rom"].append(summary["rom"].get(ex))
     tests: dict[str, dict[str, Any]] = {}
     for t in progress_store.tests(conn):
         n = json.loads(t["norm"]) if t["norm"] else None
@@ -124,6 +124,9 @@ def download() -> Any:
         body = export.build_log(get_db())
     except LookupError:
         flash("There is nothing to save yet.")
+        return redirect(url_for("progress.page"))
+    except InvalidProgressLog as exc:
+        flash(f"Your progress could not be saved ({exc}).")
         return redirect(url_for("progress.page"))
     name = f"escape-home-progress-{body['exported_at'][:10]}.json"
     return Response(
