@@ -235,10 +235,11 @@ def foot_lift(body: Body, ctx: Context) -> float | None:
     return ctx.norm(abs(body.p(la)[1] - body.p(ra)[1]))
 
 
-def facing(body: Body) -> float:
-    """Which way the person faces in the image: +1 (towards +x), -1, or 0 if unknown.
+def toe_direction(body: Body) -> float:
+    """Which way the toes point in the image: +1 (towards +x), -1, or 0 if unknown.
 
-    From the heel-to-toe direction of the seen feet (side and oblique views).
+    From the heel-to-toe direction of the seen feet (side and oblique views). Not to
+    be confused with the camera view (`signals.view_of`).
     """
     total = 0.0
     for s in sg.SIDES:

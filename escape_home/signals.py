@@ -272,15 +272,31 @@ def width_ratio(body: Body, min_visibility: float = 0.1) -> float | None:
     return widths / (2 * torso)
 
 
+#: `width_ratio` below this is a side view (the synthetic body: turned ~70 deg or more).
+SIDE_BELOW = 0.22
+#: `width_ratio` above this is a front view (the synthetic body: turned up to ~35 deg);
+#: between the two the view is oblique.
+FRONT_ABOVE = 0.45
+
+
 def classify_view(ratio: float | None) -> View | None:
-    """Name the camera view from `width_ratio` (None when it cannot be told)."""
+    """Name the camera view from `width_ratio` (None when it cannot be told).
+
+    The one view classifier: the engine uses it on the ratio smoothed over time
+    (`measures.Context`), the camera check on one frame (`view_of`).
+    """
     if ratio is None:
         return None
-    if ratio < 0.22:
+    if ratio < SIDE_BELOW:
         return "side"
-    if ratio > 0.45:
+    if ratio > FRONT_ABOVE:
         return "front"
     return "oblique"
+
+
+def view_of(body: Body) -> View | None:
+    """The camera view in one frame: `classify_view` of its `width_ratio`."""
+    return classify_view(width_ratio(body))
 
 
 SignalFn = Callable[[Body], float | None]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from escape_home import signals as sg
 from escape_home.landmarks import Landmark as L
 from escape_home.landmarks import Pose
 
@@ -36,35 +37,15 @@ class Framing:
     person: bool = False
     whole_body: bool = False
     size_ok: bool = False
-    facing: str | None = None  # "front" or "side" when it can be told
+    #: The camera view ("front", "oblique" or "side"; None when it cannot be told),
+    #: by the engine's own classifier, `signals.view_of`.
+    facing: sg.View | None = None
     messages: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         """True when tracking can work (light and facing are advice only)."""
         return self.person and self.whole_body and self.size_ok
-
-
-def facing(pose: Pose) -> str | None:
-    """Tell whether the person faces the camera or stands side-on.
-
-    Shoulder width seen by the camera shrinks as the person turns; compare it with
-    the torso length, which does not change with the turn.
-    """
-    needed = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
-    if not all(pose.visible(lm, 0.3) for lm in needed):
-        return None
-    ls, rs = pose.point(L.LEFT_SHOULDER), pose.point(L.RIGHT_SHOULDER)
-    lh, rh = pose.point(L.LEFT_HIP), pose.point(L.RIGHT_HIP)
-    torso = float(np.linalg.norm((ls + rs) / 2 - (lh + rh) / 2))
-    if torso <= 1e-6:
-        return None
-    ratio = float(abs(ls[0] - rs[0])) / torso
-    if ratio > 0.45:
-        return "front"
-    if ratio < 0.3:
-        return "side"
-    return None
 
 
 def assess(pose: Pose, brightness: float, want_view: str | None = None) -> Framing:
@@ -111,7 +92,9 @@ def assess(pose: Pose, brightness: float, want_view: str | None = None) -> Frami
         f.messages.append("You are quite far away. Take a step closer.")
     else:
         f.size_ok = f.whole_body
-    f.facing = facing(pose)
+    # The engine's classifier, so the check never asks for a turn to a view the
+    # engine would already accept (an oblique view asks for nothing).
+    f.facing = sg.view_of(sg.Body(pose))
     if want_view == "side" and f.facing == "front":
         f.messages.append("For the next exercise, turn so your side faces the camera.")
     elif want_view == "front" and f.facing == "side":
