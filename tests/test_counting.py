@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -92,15 +93,54 @@ def test_single_frame_spikes_are_ignored_by_the_dwell() -> None:
 
 
 def test_partial_rep_is_reported_not_counted() -> None:
-    # Two full reps set the person's range; then two half-way attempts and a rep.
-    samples = wave(2) + [(6 + t, v) for t, v in wave(2, depth=142)]
+    # Two full reps set the person's range (85 deg); then two dips of 20 deg (less
+    # than the smallest rep and than 30 % of their own range) and a full rep.
+    samples = wave(2) + [(6 + t, v) for t, v in wave(2, depth=155)]
     samples += [(12 + t, v) for t, v in wave(1)]
     c, events = run(samples)
     assert c.count == 3
     partials = [e for e in events if not e.complete]
     assert len(partials) == 2
     assert partials[0].reason == "did not reach the full range"
-    assert partials[0].trough == pytest.approx(142, abs=1)
+    assert partials[0].trough == pytest.approx(155, abs=1)
+
+
+def test_back_to_back_reps_without_a_full_return_count() -> None:
+    # Squats to 90 deg that come back only to 150 deg between reps (no pause, no
+    # full stand), after a first rep from standing: every one counts.
+    samples, t = [], 0.0
+    for v in [175.0] * 30:
+        samples.append((t, v))
+        t += 1 / 30
+    tops = [175.0, 150.0, 150.0, 150.0, 175.0]
+    for top, nxt in itertools.pairwise(tops):
+        for i in range(60):
+            u = i / 60
+            dip = 0.5 - 0.5 * math.cos(2 * math.pi * u)
+            base = top if u < 0.5 else nxt
+            samples.append((t, base - (base - 90) * dip))
+            t += 1 / 30
+    c, events = run(samples)
+    assert c.count == 4
+    assert all(e.complete for e in events)
+
+
+def test_rep_starting_on_the_first_frame_counts() -> None:
+    # The recording starts as the person begins the first rep.
+    samples = wave(3, rest_s=0.0)
+    assert run(samples)[0].count == 3
+
+
+def test_shallow_reps_of_an_older_adult_count() -> None:
+    # Mini squats of 28 deg (175 -> 147), slow (3 s), a knee that never fully
+    # straightens (top 165), with 1 deg jitter.
+    import random
+
+    rng = random.Random(5)
+    samples = [
+        (t, v + rng.gauss(0, 1.0)) for t, v in wave(6, depth=137, top=165, period=3)
+    ]
+    assert run(samples)[0].count == 6
 
 
 @pytest.mark.parametrize(
@@ -170,16 +210,17 @@ def test_noise_alone_never_counts() -> None:
     assert c.count == 0 and events == []
 
 
-def test_count_is_read_only_and_flush_counts_a_return_on_the_last_frame() -> None:
+def test_count_is_read_only_and_counted_on_the_return_not_before() -> None:
     c = RepCounter(CFG)
     with pytest.raises(AttributeError):
         c.count = 3  # type: ignore[misc]
-    samples = wave(1)
-    cut = [(t, v) for t, v in samples if t < 2.72]  # ends just as he is back up
-    c, _ = run(cut)
-    assert c.count == 0
-    last_t, last_v = cut[-1]
-    ev = c.flush(last_v, last_t)
+    samples = wave(1)  # 175 -> 90 -> 175 between t = 1 and 3 s
+    line = 90 + (1 - 0.35) * 85  # 65 % of the way back up
+    idx = next(i for i, (t, v) in enumerate(samples) if t > 2.0 and v >= line)
+    c, _ = run(samples[:idx])
+    assert c.count == 0  # down, at the bottom and most of the way up: not yet
+    t, v = samples[idx]
+    ev = c.flush(v, t)
     assert ev is not None and ev.complete and c.count == 1
 
 

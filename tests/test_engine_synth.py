@@ -152,7 +152,7 @@ def _scripted(exercise: str, segs: list[sy.Segment], **kw: Any) -> dict[str, Any
 def test_partial_reps_are_reported_not_counted() -> None:
     rest = sy.Segment("rest", dur_s=1.0)
     full = sy.Segment("rep", depth=1.0)
-    part = sy.Segment("partial", depth=0.45)
+    part = sy.Segment("partial", depth=0.25)  # below the smallest rep (a mini squat)
     s = _scripted("squat", [rest, full, rest, part, rest, full, rest, part, rest])
     assert s["reps"] == 2
     assert len(s["partial_reps"]) == 2
