@@ -201,7 +201,10 @@ def _error_pages(app: Flask) -> None:
     def _http(exc: HTTPException) -> Any:
         code = exc.code or 500
         message = exc.description or exc.name
-        if code == 413:
+        if code == 404 and exc.description == type(exc).description:
+            message = "There is nothing here, or it belongs to another instructor."
+        if code == 413 and exc.description == type(exc).description:
+            # No route-specific limit given: the log-upload limit applies.
             message = (
                 f"The upload is too large: the limit is "
                 f"{app.config['MAX_LOG_BYTES']} bytes."

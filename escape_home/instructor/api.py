@@ -48,17 +48,60 @@ def _error(message: str, status: int) -> Response:
     return response
 
 
+_MAX_DEPTH = 16  # enrolment and live bodies are flat objects
+
+
 def _json_body(max_bytes: int = 4096) -> dict[str, Any]:
+    if (request.content_length or 0) > max_bytes:
+        abort(413, description=f"the body is too large: the limit is {max_bytes} bytes")
     raw = request.get_data(cache=False)
     if len(raw) > max_bytes:
-        abort(413)
+        abort(413, description=f"the body is too large: the limit is {max_bytes} bytes")
+    if _too_deep(raw, _MAX_DEPTH):
+        # Checked before parsing: json's C parser recurses, and a few thousand
+        # brackets would end in RecursionError (a 500).
+        abort(400, description=f"the body is nested too deeply (over {_MAX_DEPTH})")
     try:
         body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         abort(400, description="the body is not valid UTF-8 JSON")
     if not isinstance(body, dict):
         abort(400, description="the body must be a JSON object")
     return body
+
+
+def _too_deep(raw: bytes, limit: int) -> bool:
+    """True if brackets outside strings nest more than `limit` deep."""
+    depth, in_string, escaped = 0, False, False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return False
+
+
+def _not_text(value: str) -> str | None:
+    """Why `value` cannot be stored as text, or None. JSON's \\uD800 escapes
+    decode to lone surrogates, which no database encoding accepts."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains a lone surrogate (not valid Unicode text)"
+    return None
 
 
 def _no_constant(name: str) -> Any:
@@ -73,6 +116,8 @@ def enrol() -> Any:
         return _error("code: enter the enrolment code your instructor gave you", 400)
     if not isinstance(nickname, str) or not nickname.strip() or len(nickname) > 60:
         return _error("nickname: give a name of 1 to 60 characters", 400)
+    if (problem := _not_text(nickname)) is not None:
+        return _error(f"nickname: {problem}", 400)
     if any(ord(ch) < 32 for ch in nickname):
         return _error("nickname: control characters are not allowed", 400)
     token, digest = new_token()
@@ -174,10 +219,10 @@ def _live_fields(body: dict[str, Any]) -> dict[str, Any]:
         abort(400, description="exercise: not a known exercise ID")
     if isinstance(reps, bool) or not isinstance(reps, int) or not 0 <= reps <= 10000:
         abort(400, description="reps: must be a whole number from 0 to 10000")
-    if cue is not None and (
-        not isinstance(cue, str) or len(cue) > 200 or "\x00" in cue
-    ):
+    if cue is not None and (not isinstance(cue, str) or len(cue) > 200):
         abort(400, description="cue: must be text of at most 200 characters")
+    if isinstance(cue, str) and (problem := _not_text(cue)) is not None:
+        abort(400, description=f"cue: {problem}")
     if state not in _LIVE_STATES:
         abort(
             400, description=f"state: must be one of {', '.join(sorted(_LIVE_STATES))}"

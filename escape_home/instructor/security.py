@@ -176,21 +176,38 @@ def end_all_login_sessions(instructor_id: int) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+# Row IDs fit PostgreSQL's INTEGER (SQLite's is 2^63); a larger number in a URL would
+# make the database driver raise instead of finding nothing.
+MAX_ROW_ID = 2**31 - 1
+_NO_CLASS = "There is no class with this number among yours."
+_NO_PARTICIPANT = "There is no participant with this ID in your classes."
+
+
+def _public_id_shape(public_id: str) -> bool:
+    return 0 < len(public_id) <= 36 and all(
+        ch.isascii() and (ch.isalnum() or ch == "-") for ch in public_id
+    )
+
+
 def owned_cohort(cohort_id: int) -> Cohort:
     """The cohort if the logged-in instructor owns it; 404 otherwise (no leak)."""
+    if not 0 < cohort_id <= MAX_ROW_ID:
+        abort(404, description=_NO_CLASS)
     cohort = db.session().get(Cohort, cohort_id)
     if cohort is None or cohort.instructor_id != current_user.id:
-        abort(404)
+        abort(404, description=_NO_CLASS)
     return cohort
 
 
 def owned_participant(public_id: str) -> Participant:
     """The participant if their cohort belongs to the logged-in instructor; else 404."""
+    if not _public_id_shape(public_id):  # NUL, surrogates, 5,000 characters...
+        abort(404, description=_NO_PARTICIPANT)
     p = db.session().scalar(
         select(Participant).where(Participant.public_id == public_id)
     )
     if p is None or p.cohort.instructor_id != current_user.id:
-        abort(404)
+        abort(404, description=_NO_PARTICIPANT)
     return p
 
 
