@@ -350,8 +350,9 @@ class LiveWorker:
             if update is not None and tracker is self._tracker:
                 apply_update(st, update, capture_t)
             self._publish()
-        label = (st["exercise"] or "").replace("_", " ") if tracker is not None else ""
-        drawn = annotator.annotate(image, pose, update, label) if annotator else image
+        # The skeleton only: the page shows the count, tip and warnings in large
+        # type, and a box of raw numbers would cover a narrow picture and lag.
+        drawn = annotator.annotate(image, pose) if annotator else image
         t3 = time.perf_counter()
         ok, buf = cv2.imencode(".jpg", drawn, [cv2.IMWRITE_JPEG_QUALITY, 70])
         t4 = time.perf_counter()

@@ -271,3 +271,31 @@ class WarningTracker(FakeTracker):
         return FrameUpdate(
             pose.timestamp_s, 0, {"both": 0}, "idle", None, warning=warning
         )
+
+
+class CueTracker(FakeTracker):
+    """Counts nothing; gives a tip and, if `warning`, a warning on every frame."""
+
+    def __init__(
+        self,
+        exercise: str,
+        cue: str = "Keep your back straight and your chest up",
+        warning: str | None = None,
+    ) -> None:
+        super().__init__(exercise)
+        self.cue = cue
+        self.warning = warning
+
+    def update(self, pose: Any) -> Any:
+        from escape_home.events import Cue, FrameUpdate
+
+        self.frames += 1
+        return FrameUpdate(
+            pose.timestamp_s,
+            0,
+            {"both": 0},
+            "down",
+            None,
+            cue=Cue("trunk_flexion", self.cue),
+            warning=self.warning,
+        )

@@ -29,10 +29,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.clips, pytest.mark.slow]
 CLIP = "squat__yuyoujiang__1.mp4"
 
 
-def check_page(page: Any, name: str) -> None:
+def check_page(page: Any, name: str, full_page: bool = True) -> None:
     """Screenshot the page and fail on serious/critical accessibility problems."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"participant-{name}.png"), full_page=True)
+    page.screenshot(
+        path=str(ARTIFACTS / f"participant-{name}.png"), full_page=full_page
+    )
     bad = axe_violations(page)
     assert not bad, f"{name}: " + "; ".join(
         f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)" for v in bad

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from participant_support import (
     FAKE_SPEECH,
+    CueTracker,
     FakeEstimator,
     LiveServer,
     WarningTracker,
@@ -278,3 +279,111 @@ def test_requests_from_other_origins_are_refused_without_a_browser(
     link = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"}
     link["Sec-Fetch-Dest"] = "document"
     assert client.get("/settings", headers=link).headers["Location"] == "/"
+
+
+# ----------------------------------------------------------------- defect 4
+
+#: (name, viewport, device scale factor): 100% on 1280x800, 100% on 1024x600 and
+#: 200% zoom on 1280x800 (a 640x400 CSS viewport at two device pixels per pixel).
+SIZES = [
+    ("1280x800", {"width": 1280, "height": 800}, 1),
+    ("1024x600", {"width": 1024, "height": 600}, 1),
+    ("1280x800-200pc", {"width": 640, "height": 400}, 2),
+]
+
+IN_VIEW = """ids => ids.map(id => {
+  const r = document.getElementById(id).getBoundingClientRect();
+  const ok = r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0 &&
+    r.right <= innerWidth + 0.5 && r.bottom <= innerHeight + 0.5;
+  return ok ? null : id + ' at ' + [r.left, r.top, r.right, r.bottom].map(Math.round)
+    + ' in ' + innerWidth + 'x' + innerHeight;
+}).filter(x => x)"""
+
+
+def assert_set_fits(page: Any) -> None:
+    """Picture, counter, tip and Pause/Skip/Stop all in view, nothing to scroll,
+    and the picture keeps its own proportions."""
+    out = page.evaluate(IN_VIEW, ["video", "counter", "cue", "pause", "skip", "stop"])
+    assert not out, out
+    scroll = page.evaluate(
+        "() => [document.scrollingElement.scrollHeight, innerHeight,"
+        " document.scrollingElement.scrollWidth, innerWidth]"
+    )
+    assert scroll[0] <= scroll[1] and scroll[2] <= scroll[3], scroll
+    shown, natural = page.evaluate(
+        """() => { const v = document.getElementById('video');
+        const r = v.getBoundingClientRect(); const fit = getComputedStyle(v).objectFit;
+        return [fit === 'contain' ? v.naturalWidth / v.naturalHeight
+                : r.width / r.height, v.naturalWidth / v.naturalHeight]; }"""
+    )
+    assert abs(shown - natural) < 0.02, (shown, natural)
+
+
+@pytest.mark.parametrize(("name", "viewport", "scale"), SIZES)
+def test_live_screen_fits_with_a_portrait_camera(
+    serve: Callable[..., Any],
+    browser: Any,
+    name: str,
+    viewport: dict[str, int],
+    scale: int,
+) -> None:
+    server, sid = serve(
+        fake_factories(
+            make_tracker=lambda ex: CueTracker(
+                ex, warning="That looks like standing up, not a knee straightening"
+            )
+        ),
+        step=SQUAT_STEP,
+        SOURCE=str(clip("squat__sagor__1.mp4")),  # 1080x1920, portrait
+        FINISH_OFFER_S=1.0,
+    )
+    ctx = browser.new_context(viewport=viewport, device_scale_factor=scale)
+    ctx.add_init_script(FAKE_SPEECH)
+    try:
+        page = ctx.new_page()
+        page.goto(f"{server.url}/session/{sid}/play")
+        page.get_by_role("heading", name="Mini squat").wait_for()
+        check_page(page, f"40-exercise-card-{name}", full_page=False)
+        start_set(page)
+        page.locator("#cue:not(:empty)").wait_for(timeout=10_000)
+        page.get_by_role("button", name="I've finished").wait_for(timeout=10_000)
+        page.wait_for_function(
+            "() => document.getElementById('video').naturalWidth > 0", timeout=10_000
+        )
+        page.wait_for_timeout(300)
+        assert_set_fits(page)
+        check_page(page, f"41-set-{name}", full_page=False)
+    finally:
+        ctx.close()
+
+
+def test_overlay_draws_only_the_skeleton(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The raw-number box covered up to 40% of a narrow picture and lagged the
+    page's count: the live picture gets the skeleton only."""
+    import time
+
+    from escape_home.participant import live
+
+    calls: list[tuple[Any, ...]] = []
+
+    class Recorder:
+        def annotate(self, image: Any, pose: Any, *rest: Any) -> Any:
+            calls.append(rest)
+            return image
+
+    monkeypatch.setattr(live, "make_annotator", Recorder)
+    worker = live.LiveWorker(
+        str(clip("squat__yuyoujiang__1.mp4")),
+        lambda e: None,
+        **fake_factories(make_tracker=lambda ex: CueTracker(ex)),
+    )
+    worker.start()
+    try:
+        worker.begin("exercise", "squat", 1)
+        deadline = time.monotonic() + 10
+        while len(calls) < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    assert len(calls) >= 20
+    assert all(not any(rest) for rest in calls), calls[-1]

@@ -88,6 +88,8 @@
   function showVideo(on) {
     if (video) { video.classList.toggle("hidden", !on); }
     layout.classList.toggle("solo", !(on && video));
+    /* With the picture on (countdown and set), the page fills the window. */
+    document.documentElement.classList.toggle("in-set", Boolean(on && video));
   }
   function fmt(s) { return s >= 60 ? Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0") : String(s); }
 
