@@ -34,6 +34,7 @@ from escape_home.instructor.security import (
     new_token,
     normalise_code,
 )
+from escape_home.instructor.text import clean_name
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -114,12 +115,15 @@ def enrol() -> Any:
     code, nickname = body.get("code"), body.get("nickname")
     if not isinstance(code, str) or not code.strip() or len(code) > 40:
         return _error("code: enter the enrolment code your instructor gave you", 400)
-    if not isinstance(nickname, str) or not nickname.strip() or len(nickname) > 60:
+    if not isinstance(nickname, str) or len(nickname) > 200:
         return _error("nickname: give a name of 1 to 60 characters", 400)
     if (problem := _not_text(nickname)) is not None:
         return _error(f"nickname: {problem}", 400)
-    if any(ord(ch) < 32 for ch in nickname):
-        return _error("nickname: control characters are not allowed", 400)
+    # Bidi overrides and invisible characters removed, control characters and
+    # line breaks made spaces: a name cannot change how the text beside it shows.
+    nickname = clean_name(nickname)
+    if not nickname or len(nickname) > 60:
+        return _error("nickname: give a name of 1 to 60 characters", 400)
     token, digest = new_token()
     with db.writing() as s:
         cohort = s.scalar(
@@ -130,7 +134,7 @@ def enrol() -> Any:
         p = Participant(
             public_id=progress_log.new_id(),
             cohort_id=cohort.id,
-            nickname=nickname.strip(),
+            nickname=nickname,
         )
         s.add(p)
         s.flush()
@@ -221,8 +225,10 @@ def _live_fields(body: dict[str, Any]) -> dict[str, Any]:
         abort(400, description="reps: must be a whole number from 0 to 10000")
     if cue is not None and (not isinstance(cue, str) or len(cue) > 200):
         abort(400, description="cue: must be text of at most 200 characters")
-    if isinstance(cue, str) and (problem := _not_text(cue)) is not None:
-        abort(400, description=f"cue: {problem}")
+    if isinstance(cue, str):
+        if (problem := _not_text(cue)) is not None:
+            abort(400, description=f"cue: {problem}")
+        cue = clean_name(cue) or None  # shown beside the name on the live board
     if state not in _LIVE_STATES:
         abort(
             400, description=f"state: must be one of {', '.join(sorted(_LIVE_STATES))}"

@@ -48,8 +48,9 @@ def create_user(args: argparse.Namespace) -> int:
     from escape_home.instructor import db
     from escape_home.instructor.models import Instructor
     from escape_home.instructor.security import hash_password
+    from escape_home.instructor.text import clean_name
 
-    name = args.name.strip()
+    name = clean_name(args.name)
     if not name or len(name) > 80:
         raise InstructorCliError("a username needs 1 to 80 characters")
     try:

@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 from escape_home.instructor.models import Cohort, Participant
+from escape_home.instructor.text import clean_name
 
 LOCAL_SYSTEM = "https://escape-home.example/fhir/CodeSystem/escape-home"
 LOINC = "http://loinc.org"
@@ -53,7 +54,7 @@ def cohort_csv(cohort: Cohort) -> str:
             faults = sum(sum(f.values()) for f in summary["faults"].values())
             row = (
                 p.public_id,
-                p.nickname,
+                clean_name(p.nickname),  # also rows stored before names were cleaned
                 p.joint,
                 s.number,
                 s.uuid,

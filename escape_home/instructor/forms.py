@@ -7,6 +7,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange
 
+from escape_home.instructor.text import clean_optional
+
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
     username = StringField("Username", validators=[DataRequired(), Length(max=80)])
@@ -28,10 +30,15 @@ class PasswordForm(FlaskForm):  # type: ignore[misc]
 
 
 class CohortForm(FlaskForm):  # type: ignore[misc]
-    name = StringField("Class name", validators=[DataRequired(), Length(max=120)])
+    name = StringField(
+        "Class name",
+        filters=[clean_optional],
+        validators=[DataRequired(), Length(max=120)],
+    )
     start_date = DateField("First session", validators=[DataRequired()])
     schedule = StringField(
         "When it meets",
+        filters=[clean_optional],
         validators=[Length(max=200)],
         description="For example: Tuesdays and Fridays, 10:00",
     )
@@ -43,6 +50,7 @@ class CohortForm(FlaskForm):  # type: ignore[misc]
 class UploadForm(FlaskForm):  # type: ignore[misc]
     nickname = StringField(
         "Participant's name in this class",
+        filters=[clean_optional],
         validators=[Length(max=60)],
         description="Used only if this file's participant is new to the class.",
     )

@@ -39,6 +39,7 @@ from escape_home.instructor.security import (
     owned_participant,
     revoke_tokens,
 )
+from escape_home.instructor.text import clean_name
 
 bp = Blueprint("cohorts", __name__)
 
@@ -107,7 +108,7 @@ def upload(cohort_id: int) -> Any:
             if p is not None and p.cohort_id != c.id:
                 raise InvalidProgressLog("participant.id: belongs to another class")
             if p is None:
-                nickname = (form.nickname.data or "").strip()
+                nickname = clean_name(form.nickname.data)  # the form cleans it too
                 if not nickname:
                     raise InvalidProgressLog(
                         "this participant is new to the class: enter their name"

@@ -1,0 +1,46 @@
+"""Names and short texts as they are stored: normalised on the way in, on every route.
+
+A name typed into the app or a form can carry characters that change how the text
+*around* it is shown: bidirectional controls (U+202E RIGHT-TO-LEFT OVERRIDE turns
+"Ann" on a class list into "nnA" and reverses what follows), invisible format
+characters, and control characters or newlines that break a CSV row or a card.
+`clean_name` removes the first two kinds and turns the third into spaces.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Bidirectional embedding, override and isolate controls, and the directional marks.
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+# Format characters kept: the zero-width (non-)joiners that emoji and some scripts
+# need to be spelled right.
+_KEEP_FORMAT = frozenset("\u200c\u200d")
+
+
+def clean_name(value: str | None) -> str:
+    """`value` in NFC, without bidi controls or other invisible format characters,
+    with control characters, line breaks and runs of spaces made one space, and
+    trimmed. Lone surrogates (not text at all) are dropped."""
+    if not value:
+        return ""
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFC", value):
+        cat = unicodedata.category(ch)
+        if ch in BIDI_CONTROLS or cat == "Cs":
+            continue
+        if cat == "Cf" and ch not in _KEEP_FORMAT:
+            continue
+        if cat in ("Cc", "Zl", "Zp", "Zs"):
+            ch = " "
+        if ch == " " and (not out or out[-1] == " "):
+            continue
+        out.append(ch)
+    return "".join(out).strip()
+
+
+def clean_optional(value: str | None) -> str | None:
+    """`clean_name` for WTForms fields: keeps None as None."""
+    return None if value is None else clean_name(value)
