@@ -46,10 +46,42 @@ def hand_to_thigh(body: Body, ctx: ms.Context) -> float | None:
     return None if best is None else ctx.norm(best)
 
 
+#: Mean sideways heel-to-toe offset of the feet, in shank lengths, above which the
+#: person is turned too far from the camera for frontal-plane angles: the toes point
+#: forward, so facing the camera they point at it (offset ~0; toes turned out cancel
+#: between the feet) and turning by g degrees gives about 0.5 sin(g) (foot ~0.5
+#: shank). 0.08 is about 9 degrees. Turned by 10-15 degrees, the forward knee travel of
+#: a clean synthetic squat reads as 27-37 deg of "valgus" and its forward trunk lean
+#: as 7-10 deg of sideways lean (docs/form-evidence.md).
+SQUARE_ON_MAX = 0.08
+
+
+def square_on(body: Body, ctx: ms.Context) -> bool:
+    """True when the feet say the person faces the camera within about 9 degrees
+    (or the feet cannot tell: then nothing is known against it)."""
+    total, n = 0.0, 0
+    for s in sg.SIDES:
+        h, t = joint(s, "heel"), joint(s, "toe")
+        if body.ok(h, t):
+            total += body.p(t)[0] - body.p(h)[0]
+            n += 1
+    if n == 0:
+        return True
+    off = ctx.norm(abs(total) / n)
+    return off is None or off <= SQUARE_ON_MAX
+
+
 def fppa_max(body: Body, ctx: ms.Context) -> float | None:
-    """Largest knee valgus angle of the two legs (front view)."""
+    """Largest knee valgus angle of the two legs (front view, facing the camera)."""
+    if not square_on(body, ctx):
+        return None
     vals = [v for s in sg.SIDES if (v := sg.fppa(body, s)) is not None]
     return max(vals) if vals else None
+
+
+def trunk_side_lean(body: Body, ctx: ms.Context) -> float | None:
+    """Sideways lean of the trunk line from vertical (front view, facing the camera)."""
+    return sg.trunk_flexion(body) if square_on(body, ctx) else None
 
 
 def knee_angle_min(body: Body, ctx: ms.Context) -> float | None:
@@ -68,8 +100,56 @@ def thigh_tilt(body: Body, ctx: ms.Context) -> float | None:
     return max(vals) if vals else None
 
 
+def trunk_ahead_of_shins(body: Body, ctx: ms.Context) -> float | None:
+    """Forward trunk lean beyond the forward tilt of the shins, in degrees (side view).
+
+    In a well-balanced squat the trunk and the shins lean forward by about the same
+    angle; a trunk leaning much further than the shins is a hip-dominant, bent-over
+    squat. Uses the more tilted shin of the seen legs.
+    """
+    t = sg.trunk_flexion(body)
+    if t is None:
+        return None
+    shin: float | None = None
+    for s in sg.SIDES:
+        v = sg.segment_tilt(body, joint(s, "knee"), joint(s, "ankle"))
+        if v is not None and (shin is None or v > shin):
+            shin = v
+    return None if shin is None else t - shin
+
+
+def knee_past_toes(body: Body, ctx: ms.Context) -> float | None:
+    """How far the front knee is ahead of its toes, in shank lengths (side view).
+
+    The front leg is the one whose ankle is further forward in the direction the
+    person faces (from heel to toe); negative when the knee is behind the toes.
+    """
+    heel_to_toe = 0.0
+    for s in sg.SIDES:
+        h, t = joint(s, "heel"), joint(s, "toe")
+        if body.ok(h, t):
+            heel_to_toe += body.p(t)[0] - body.p(h)[0]
+    if abs(heel_to_toe) < 1e-6:
+        return None
+    fc = math.copysign(1.0, heel_to_toe)
+    best: tuple[float, sg.Side] | None = None
+    for s in sg.SIDES:
+        a, k, t = joint(s, "ankle"), joint(s, "knee"), joint(s, "toe")
+        if body.ok(a, k, t):
+            ax = body.p(a)[0] * fc
+            if best is None or ax > best[0]:
+                best = (ax, s)
+    if best is None:
+        return None
+    s = best[1]
+    return ctx.norm((body.p(joint(s, "knee"))[0] - body.p(joint(s, "toe"))[0]) * fc)
+
+
 QUANTITIES: dict[str, Quantity] = {
     "trunk_flexion": lambda b, c: sg.trunk_flexion(b),
+    "trunk_side_lean": trunk_side_lean,
+    "trunk_ahead_of_shins": trunk_ahead_of_shins,
+    "knee_past_toes": knee_past_toes,
     "shoulder_tilt": lambda b, c: sg.shoulder_tilt(b),
     "pelvis_tilt": lambda b, c: sg.pelvis_tilt(b),
     "hand_to_thigh": hand_to_thigh,

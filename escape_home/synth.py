@@ -37,6 +37,8 @@ class Faults:
     hands_on_knees: bool = False
     hands_rest_seated: bool = False  # hands on the thighs only while fully seated
     lean_back: float = 0.0  # trunk tilts back (seated exercises)
+    shift: float = 0.0  # squat: the right knee bends this much less
+    knee_forward: float = 0.0  # lunge: the front knee bends more, going forward
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ def pose_config(ex: str, a: float, side: str, f: Faults, seated_home: bool) -> C
         c.knee = {"left": 90 * s, "right": 90 * s}
         c.hip = {"left": (60 if ex == "squat" else 90) * s} | {"right": 0.0}
         c.hip["right"] = c.hip["left"]
+        c.knee["right"] -= f.shift * a
         c.trunk = (
             30 * s if ex == "squat" else 10 * s + 30 * math.sin(math.pi * s)
         ) + f.trunk * a
@@ -166,9 +169,10 @@ def pose_config(ex: str, a: float, side: str, f: Faults, seated_home: bool) -> C
         c.hip[side] = f.knee * a
         c.grounded = (o,)
     elif ex == "lunge":
-        c.hip[side], c.knee[side] = 80 * a, 90 * a
+        c.hip[side], c.knee[side] = 80 * a, (90 + f.knee_forward) * a
         c.hip[o], c.knee[o] = -35 * a, 95 * a
         c.trunk = f.trunk * a
+        c.lean = f.lean * a
         c.valgus = f.valgus * a
         c.grounded = (side,)
     elif ex == "pickup":

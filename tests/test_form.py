@@ -35,7 +35,15 @@ CASES: list[tuple[str, str, float, dict[str, Any], dict[str, Any]]] = [
     ),
     ("sit_to_stand", "trunk_flexion", 90, {"faults": F(trunk=45)}, {}),
     ("sit_to_stand", "lateral_lean", 0, {"faults": F(lean=14)}, {}),
-    ("sit_to_stand", "dropping_into_chair", 90, {"out_s": 0.25}, {"out_s": 1.5}),
+    (
+        "sit_to_stand",
+        "dropping_into_chair",
+        90,
+        {"out_s": 0.25, "hold_s": 0.0},
+        {"out_s": 1.5},
+    ),
+    ("sit_to_stand", "knee_valgus", 0, {"faults": F(valgus=25)}, {}),
+    ("sit_to_stand", "leaning_sideways", 0, {"faults": F(lean=14)}, {}),
     ("knee_extension", "incomplete_extension", 90, {"depth": 0.8}, {}),
     ("knee_extension", "no_hold", 90, {"hold_s": 0.0}, {"hold_s": 4.0}),
     ("knee_extension", "leaning_back", 90, {"faults": F(lean_back=22)}, {}),
@@ -43,6 +51,9 @@ CASES: list[tuple[str, str, float, dict[str, Any], dict[str, Any]]] = [
     ("squat", "knee_valgus", 0, {"faults": F(valgus=25)}, {}),
     ("squat", "heels_lifting", 90, {"faults": F(heel=40)}, {}),
     ("squat", "forward_lean", 90, {"faults": F(trunk=30)}, {}),
+    ("squat", "trunk_ahead_of_shins", 90, {"faults": F(trunk=30)}, {}),
+    ("squat", "uneven_weight", 45, {"faults": F(shift=40)}, {}),
+    ("squat", "leaning_sideways", 0, {"faults": F(lean=14)}, {}),
     ("step_up", "trunk_lean", 90, {"faults": F(trunk=35)}, {}),
     ("step_up", "knee_valgus", 0, {"faults": F(valgus=25)}, {}),
     ("step_up", "pelvic_drop", 0, {"faults": F(hike=14)}, {}),
@@ -59,6 +70,8 @@ CASES: list[tuple[str, str, float, dict[str, Any], dict[str, Any]]] = [
     ("leg_press", "trunk_slumping", 90, {"faults": F(lean_back=22)}, {}),
     ("lunge", "trunk_lean", 90, {"faults": F(trunk=35)}, {}),
     ("lunge", "knee_valgus", 0, {"faults": F(valgus=25)}, {}),
+    ("lunge", "knee_past_toes", 90, {"faults": F(knee_forward=30)}, {}),
+    ("lunge", "leaning_sideways", 0, {"faults": F(lean=14)}, {}),
 ]
 
 
