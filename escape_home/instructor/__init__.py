@@ -73,7 +73,7 @@ def _secret_key(instance: Path) -> str:
         return env
     path = instance / "secret_key"
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
+        db.private_dir(instance)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
@@ -100,7 +100,7 @@ def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
     app.config.update(config or {})
     instance = Path(app.instance_path)
     if not app.config.get("DATABASE_URL"):
-        instance.mkdir(parents=True, exist_ok=True)
+        db.private_dir(instance)  # 0700: it holds the database and the secret key
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'instructor.sqlite3'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)

@@ -8,6 +8,7 @@ never hit SQLite's "database is locked" on upgrade; PostgreSQL uses row locks in
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -26,13 +27,40 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
+def private_dir(path: Path) -> None:
+    """Create `path` and any missing parents with mode 0700 (only this user can
+    list or open them). Folders that already exist are left as they are."""
+    missing: list[Path] = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir(mode=0o700)
+        os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask
+
+
+def private_sqlite_file(file: Path) -> None:
+    """Create the database file 0600 before SQLite does (SQLite gives its -wal and
+    -shm files the database file's mode), and take group/other access away from an
+    existing database and its -wal/-shm."""
+    os.close(os.open(file, os.O_RDWR | os.O_CREAT, 0o600))
+    for path in (file, Path(f"{file}-wal"), Path(f"{file}-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            mode = path.stat().st_mode & 0o777
+            if mode & 0o077:
+                os.chmod(path, mode & 0o700)
+
+
 def make_engine(url: str, schema: str | None = None) -> Engine:
     """Create the engine for `url`; `schema` (PostgreSQL only) isolates a test run."""
     kwargs: dict[str, Any] = {"future": True}
     if url.startswith("sqlite"):
         file = make_url(url).database
-        if file and file != ":memory:":
-            Path(file).parent.mkdir(parents=True, exist_ok=True)
+        if file and file != ":memory:" and not file.startswith("file:"):
+            # Health data: readable by this user only (the issue's item 7).
+            private_dir(Path(file).parent)
+            private_sqlite_file(Path(file))
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool

@@ -10,6 +10,7 @@ running (in practice, the rep in progress).
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -105,7 +106,12 @@ def open_database(path: str) -> None:
         StorageError: The file or its folder cannot be created or written.
     """
     try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(path).parent
+        if not folder.exists():  # a new folder: this user only
+            folder.mkdir(mode=0o700, parents=True)
+            os.chmod(folder, 0o700)
+        if not Path(path).exists():  # 0600 before SQLite makes it (and its -wal/-shm)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         conn = connect(path)
         try:
             # WAL lets pages read while the writer writes; NORMAL sync is safe
