@@ -3,7 +3,8 @@
 `create_app(config)` builds the Flask app. Settings come, in rising priority, from the
 defaults below, the environment (``DATABASE_URL``, ``ESCAPE_HOME_DB_SCHEMA`` (a
 PostgreSQL schema), ``ESCAPE_HOME_SECRET_KEY``, ``ESCAPE_HOME_INSTANCE``,
-``ESCAPE_HOME_SECURE_COOKIES``) and the `config` mapping.
+``ESCAPE_HOME_SECURE_COOKIES``, ``ESCAPE_HOME_RATELIMIT_STORAGE``) and the `config`
+mapping.
 No secret lives in the repository: without ``ESCAPE_HOME_SECRET_KEY`` a random key is
 made once and kept (mode 0600) in the instance folder.
 """
@@ -54,6 +55,10 @@ DEFAULTS: dict[str, Any] = {
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Where rate-limit counts live. memory:// is one process's memory (reset on
+    # restart); several processes share counts through e.g. redis://host:6379.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_KEY_PREFIX": "escape-home",
 }
 
 
@@ -89,6 +94,12 @@ def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
     for key in ("LOGIN_RATE_LIMIT", "ENROL_RATE_LIMIT", "LIVE_STALE_S"):
         if os.environ.get(f"ESCAPE_HOME_{key}"):
             app.config[key] = os.environ[f"ESCAPE_HOME_{key}"]
+    for env, key in (
+        ("ESCAPE_HOME_RATELIMIT_STORAGE", "RATELIMIT_STORAGE_URI"),
+        ("ESCAPE_HOME_RATELIMIT_PREFIX", "RATELIMIT_KEY_PREFIX"),
+    ):
+        if os.environ.get(env):
+            app.config[key] = os.environ[env]
     if os.environ.get("ESCAPE_HOME_DB_SCHEMA"):
         app.config["DATABASE_SCHEMA"] = os.environ["ESCAPE_HOME_DB_SCHEMA"]
     secure = os.environ.get("ESCAPE_HOME_SECURE_COOKIES")
@@ -146,8 +157,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the token API: no cookies, so no CSRF
 
-    # One limiter per app (memory storage), so apps made by tests never share counts.
-    limiter = Limiter(client_key, app=app, storage_uri="memory://")
+    # One limiter per app: with memory storage apps made by tests never share counts;
+    # with a shared store (Redis) every server process counts against one limit.
+    # If the store stops answering, each process falls back to its own memory
+    # (still limited) rather than failing every sign-in.
+    limiter = Limiter(
+        client_key,
+        app=app,
+        storage_uri=str(app.config["RATELIMIT_STORAGE_URI"]),
+        key_prefix=str(app.config["RATELIMIT_KEY_PREFIX"]),
+        in_memory_fallback_enabled=True,
+    )
+    app.extensions["escape_home_limiter"] = limiter
     for endpoint, setting in (
         ("auth.login", "LOGIN_RATE_LIMIT"),
         ("api.enrol", "ENROL_RATE_LIMIT"),
