@@ -26,7 +26,6 @@ from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from escape_home.instructor import db
 from escape_home.instructor.models import Instructor
@@ -59,7 +58,18 @@ DEFAULTS: dict[str, Any] = {
     # restart); several processes share counts through e.g. redis://host:6379.
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_KEY_PREFIX": "escape-home",
+    # Address of the one reverse proxy whose X-Forwarded-For/-Proto/-Host/-Port are
+    # believed (None: no proxy; every X-Forwarded-* header is dropped).
+    "TRUSTED_PROXY": None,
+    # Flask-WTF's HTTPS Referer check cannot work with `Referrer-Policy:
+    # no-referrer` (browsers send no Referer); the CSRF token bound to the session
+    # and SameSite=Lax cookies are the defence.
+    "WTF_CSRF_SSL_STRICT": False,
 }
+
+PROXY_HEADERS = frozenset(
+    {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port"}
+)
 
 
 def default_instance() -> Path:
@@ -91,6 +101,8 @@ def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
     if os.environ.get("ESCAPE_HOME_BEHIND_PROXY", "0") not in ("", "0"):
         app.config["BEHIND_PROXY"] = True
+    if os.environ.get("ESCAPE_HOME_TRUSTED_PROXY"):
+        app.config["TRUSTED_PROXY"] = os.environ["ESCAPE_HOME_TRUSTED_PROXY"].strip()
     for key in ("LOGIN_RATE_LIMIT", "ENROL_RATE_LIMIT", "LIVE_STALE_S"):
         if os.environ.get(f"ESCAPE_HOME_{key}"):
             app.config[key] = os.environ[f"ESCAPE_HOME_{key}"]
@@ -109,6 +121,8 @@ def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
             flag
         )
     app.config.update(config or {})
+    if app.config.get("BEHIND_PROXY") and not app.config.get("TRUSTED_PROXY"):
+        app.config["TRUSTED_PROXY"] = "127.0.0.1"  # the older setting: a local proxy
     instance = Path(app.instance_path)
     if not app.config.get("DATABASE_URL"):
         db.private_dir(instance)  # 0700: it holds the database and the secret key
@@ -177,10 +191,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             limiter, app, setting, app.view_functions[endpoint]
         )
 
-    if app.config.get("BEHIND_PROXY"):
-        # One trusted reverse proxy: take the client address and https from it, so
-        # rate limits count real clients and cookies/HSTS know the scheme.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    proxy = app.config.get("TRUSTED_PROXY")
+    if proxy and not app.config.get("PROXY_HEADERS_BY_SERVER"):
+        # One trusted reverse proxy: from its connections only, take the client
+        # address and https from X-Forwarded-*, so rate limits count real clients
+        # and cookies/HSTS know the scheme. Anyone else's X-Forwarded-* is dropped.
+        # The same code waitress runs when `serve` hands it the setting.
+        from waitress.proxy_headers import proxy_headers_middleware
+
+        app.wsgi_app = proxy_headers_middleware(  # type: ignore[method-assign]
+            app.wsgi_app,
+            trusted_proxy=proxy,
+            trusted_proxy_count=1,
+            trusted_proxy_headers=set(PROXY_HEADERS),
+            clear_untrusted=True,
+        )
     app.after_request(add_headers)
     app.add_template_filter(_local_time(app.config["DISPLAY_TIMEZONE"]), "local")
     _error_pages(app)

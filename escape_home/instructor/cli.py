@@ -117,14 +117,33 @@ def serve(args: argparse.Namespace) -> int:
     if hasattr(signal, "SIGUSR1"):
         faulthandler.register(signal.SIGUSR1, all_threads=True)
 
-    extra: dict[str, Any] = {}
-    if _is_loopback(args.host) and "ESCAPE_HOME_SECURE_COOKIES" not in os.environ:
+    from escape_home.instructor import PROXY_HEADERS
+
+    # waitress itself reads X-Forwarded-* (and drops them from anyone but the proxy).
+    app = _app(args, PROXY_HEADERS_BY_SERVER=True)
+    proxy = app.config.get("TRUSTED_PROXY")
+    if (
+        _is_loopback(args.host)
+        and not proxy
+        and "ESCAPE_HOME_SECURE_COOKIES" not in os.environ
+    ):
         # Plain http on this computer only: browsers would drop a Secure cookie.
-        extra = {"SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False}
-    app = _app(args, **extra)
+        # Behind an HTTPS proxy (even one on this computer) cookies stay Secure.
+        app.config["SESSION_COOKIE_SECURE"] = False
+        app.config["REMEMBER_COOKIE_SECURE"] = False
+    proxy_settings: dict[str, Any] = {}
+    if proxy:
+        proxy_settings = {
+            "trusted_proxy": proxy,
+            "trusted_proxy_count": 1,
+            "trusted_proxy_headers": set(PROXY_HEADERS),
+            "clear_untrusted_proxy_headers": True,
+        }
     where = f"http://{args.host}:{args.port}/"
     print(f"escape-home instructor server on {where} (Ctrl+C to stop)", flush=True)
-    if not _is_loopback(args.host):
+    if proxy:
+        print(f"Behind the reverse proxy at {proxy}: its X-Forwarded-* are trusted.")
+    if app.config["SESSION_COOKIE_SECURE"]:
         print("Cookies are Secure: reach this server through HTTPS (a reverse proxy).")
     waitress.serve(
         app,
@@ -133,6 +152,7 @@ def serve(args: argparse.Namespace) -> int:
         threads=args.threads,
         connection_limit=500,  # a whole class's apps may hold connections at once
         ident="escape-home",
+        **proxy_settings,
     )
     return 0
 

@@ -53,8 +53,14 @@ def start_server(
     threads: int = 16,
     env: dict[str, str] | None = None,
     port: int | None = None,
+    unset: tuple[str, ...] = (),
 ) -> Server:
-    """Start the server in a subprocess and wait until it accepts connections."""
+    """Start the server in a subprocess and wait until it accepts connections.
+
+    `env` adds to (or overrides) the server's environment; `unset` names variables
+    to leave out of it (for example ``ESCAPE_HOME_SECURE_COOKIES``, to test the
+    default).
+    """
     port = port or free_port()
     full_env = {
         **os.environ,
@@ -66,6 +72,8 @@ def start_server(
     }
     if schema:
         full_env["ESCAPE_HOME_DB_SCHEMA"] = schema
+    for name in unset:
+        full_env.pop(name, None)
     instance.mkdir(parents=True, exist_ok=True)
     log_path = instance / f"server-{port}.log"
     with log_path.open("ab") as log:

@@ -217,7 +217,7 @@ def add_headers(response: Response) -> Response:
         response.headers.setdefault(name, value)
     if not request.path.startswith("/static/"):
         response.headers["Cache-Control"] = "no-store"
-    if request.is_secure:  # behind an HTTPS proxy (with ProxyFix) or TLS directly
+    if request.is_secure:  # behind the trusted HTTPS proxy, or TLS directly
         response.headers.setdefault(
             "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
         )
@@ -225,5 +225,6 @@ def add_headers(response: Response) -> Response:
 
 
 def client_key() -> Any:
-    """Rate-limit key: the client address (behind a proxy, configure ProxyFix)."""
+    """Rate-limit key: the client address (behind the trusted proxy, the address it
+    forwarded: set ESCAPE_HOME_TRUSTED_PROXY)."""
     return request.remote_addr or "unknown"
