@@ -48,6 +48,7 @@ NOISE_LEAVE = 4.0  # leaving the anchor needs this many jitter SDs
 RETURN_FRAC = 0.35  # counted once back within this fraction of the depth
 START_FRAC = 0.4  # a rep must start within this fraction of its depth of the anchor
 LEAVE_FRAC = 0.3  # leaving the anchor: this fraction of the smallest depth
+RETURN_TIME_FRAC = 0.6  # share of a smooth return's time spent reaching that line
 HOLD_FRAC = 0.2  # "holding" the far position: within this fraction of the depth
 Anchor = Literal["rest", "deep", "auto"]
 Zone = Literal["rest", "deep"]
@@ -110,6 +111,10 @@ class Cycle:
         trough: Lowest raw value during the cycle.
         t_far: Time of the extreme value furthest from the anchor.
         hold_s: Time spent near the far position.
+        return_s: Estimated time of the whole way back from the far point. The rep
+            is confirmed part-way back, at the return line; for a smooth
+            (cosine-shaped) return that line is passed after ``RETURN_TIME_FRAC``
+            of the return time, so the time to it is scaled by that fraction.
     """
 
     start_s: float
@@ -120,6 +125,7 @@ class Cycle:
     trough: float
     t_far: float
     hold_s: float
+    return_s: float
 
 
 class RepCounter:
@@ -389,6 +395,15 @@ class RepCounter:
             # where the person comes back to.
             level = min(level, self._ret_u)
         depth = self._far_u - level
+        if (
+            not self._open
+            and self._far_u - self._start_u < 0.5 * self._depth()
+            and u - self._start_u <= 0.5 * self._leave()
+        ):
+            # A drift that never got anywhere and is back: still at the start.
+            self._state = "anchor"
+            self._a_u, self._a_t = min(u, self._start_u), t
+            return None
         if u - level > RETURN_FRAC * max(depth, 0.0) or self._far_u - u < self._leave():
             if not (self._open and u - self._ret_u >= self._leave()):
                 return None
@@ -452,6 +467,7 @@ class RepCounter:
             trough=min(vals),
             t_far=self._far_t,
             hold_s=hold,
+            return_s=(t - self._far_t) / (RETURN_TIME_FRAC if complete else 1.0),
         )
 
     def _abandon(self, t: float, reason: str) -> Cycle | None:

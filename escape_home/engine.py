@@ -36,6 +36,8 @@ from escape_home.exercises import ExerciseSpec, get_exercise
 from escape_home.form import CueGate, FormTracker
 from escape_home.holds import HoldTracker
 from escape_home.landmarks import Pose
+from escape_home.movement import MovementEvidence, mismatch
+from escape_home.movement import warning as movement_warning
 from escape_home.signals import SIDES, Body, joint
 from escape_home.smoothing import Smoother, make_smoother
 
@@ -51,6 +53,7 @@ _VIEW_WARNING = {
 _NOBODY = "I can't see you: step into the camera view"
 _FAR_LEG = "If you are working the leg further from the camera, turn so it is nearest"
 FAR_LEG_HINT_S = 8.0
+WRONG_MOVE_S = 8.0  # a wrong-movement warning stays up this long (or until a rep)
 
 
 def _framing_warning(missing: str) -> str:
@@ -72,6 +75,7 @@ class _Channel:
     value: float | None = None
     raw: float | None = None
     evidence: CycleEvidence = field(default_factory=CycleEvidence)
+    movement: MovementEvidence = field(default_factory=MovementEvidence)
 
 
 class ExerciseTracker:
@@ -119,6 +123,7 @@ class ExerciseTracker:
         self._last_t = 0.0
         self._last_seen: tuple[float, float, float] | None = None
         self._hint_since: float | None = None
+        self._wrong: tuple[str, float] | None = None  # (warning, when given)
 
     # ------------------------------------------------------------------ frames
     def update(self, pose: Pose) -> FrameUpdate:
@@ -170,6 +175,8 @@ class ExerciseTracker:
                 if not was_in:
                     ch.form.start_rep()
                     ev.start(t)
+                    ch.movement.start()
+                ch.movement.frame(usable, self.ctx)
                 ev.bend(usable, self.ctx, t, self.spec.max_trunk_flexion)
                 if "symmetry" in self.spec.metrics:
                     ev.knees(usable, self.ctx)
@@ -182,6 +189,11 @@ class ExerciseTracker:
                 rep = done
                 cue_candidates += [Cue(f.key, f.cue, f.priority) for f in done.faults]
         cue = self._cues.offer(cue_candidates, t) if cue_candidates else None
+        if warning is None and self._wrong is not None:
+            if rep is not None or t - self._wrong[1] > WRONG_MOVE_S:
+                self._wrong = None
+            else:
+                warning = self._wrong[0]
         if warning is None and self.spec.mode == "per_side":
             warning = self._far_leg_hint(t, rep is not None)
         main = self._main_channel()
@@ -267,6 +279,22 @@ class ExerciseTracker:
             cyc = replace(
                 cyc, complete=False, reason="bent forward (picking something up?)"
             )
+        duration = cyc.end_s - cyc.start_s
+        fails = (
+            mismatch(self.spec.movement, ch.movement, side, duration)
+            if cyc.complete
+            else []
+        )
+        if fails:
+            text = movement_warning(self.spec.movement, ch.movement, self.spec.id)
+            self._warnings.setdefault(text, None)
+            self._wrong = (text, t)
+            noun = self.spec.movement.noun
+            cyc = replace(
+                cyc,
+                complete=False,
+                reason=f"did not look like {noun} ({', '.join(fails)})",
+            )
         if not cyc.complete:
             self.partials.append(
                 {
@@ -314,7 +342,7 @@ class ExerciseTracker:
     def _metrics(self, ch: _Channel, cyc: Cycle) -> dict[str, float]:
         angle = "peak_angle" in self.spec.metrics
         out_first = ch.counter.anchor != "deep"
-        t_out, t_back = cyc.t_far - cyc.start_s, cyc.end_s - cyc.t_far
+        t_out, t_back = cyc.t_far - cyc.start_s, cyc.return_s
         if not out_first:
             t_out, t_back = t_back, t_out
         up_first = self.spec.out_phase == "up"

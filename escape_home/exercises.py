@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any
 
 from escape_home.counting import CounterConfig
 from escape_home.errors import EscapeHomeError, UnknownExercise
+from escape_home.movement import MovementSpec
 
 MODES = ("bilateral", "per_side", "alternating", "hold")
 VIEWS = ("side", "front", "oblique")
@@ -88,6 +89,7 @@ class ExerciseSpec:
     smoothing: dict[str, Any]
     form: tuple[FormRule, ...]
     hold: HoldConfig
+    movement: MovementSpec = field(default_factory=MovementSpec)
     side_vote: str = ""
     max_trunk_flexion: float = 0.0
 
@@ -146,6 +148,7 @@ def _build(exercise_id: str, t: Mapping[str, Any]) -> ExerciseSpec:
         smoothing=dict(t.get("smoothing", {"kind": "ema"})),
         form=rules,
         hold=_typed(HoldConfig, t.get("hold", {}), f"{where} hold"),
+        movement=_typed(MovementSpec, t.get("movement", {}), f"{where} movement"),
         side_vote=t.get("side_vote", ""),
         max_trunk_flexion=float(t.get("max_trunk_flexion", 0.0)),
     )

@@ -35,7 +35,23 @@ def _entry(name: str) -> dict[str, Any]:
     return next(e for e in labels() if e["file"] == name)
 
 
-TRACKS = [e["file"] for e in labels() if e.get("kind") == "track"]
+#: Labelled items whose data holds fewer complete movements than the label: the
+#: shortfall is in the file, not the engine (checked by hand, see docs/benchmarks.md).
+SHORT_DATA = {
+    # Ten episodes are labelled; the track holds nine lunges and ends (26.4 s) as
+    # the tenth begins (knee still at 168 deg on the last frame).
+    "lunge__uiprmdinc_s02__1.csv": "the track ends as the tenth lunge begins",
+}
+TRACKS = [
+    pytest.param(
+        e["file"],
+        marks=pytest.mark.xfail(strict=True, reason=SHORT_DATA[e["file"]]),
+    )
+    if e["file"] in SHORT_DATA
+    else e["file"]
+    for e in labels()
+    if e.get("kind") == "track"
+]
 
 
 @needs_clips
