@@ -191,23 +191,26 @@ class SynthPerson:
 
 
 #: Replaces the browser's voice with a recorder (headless Chromium has no voices):
-#: `window.__spoken` lists {text, start, end, cut} per utterance; each takes
-#: `window.__msPerChar` ms per character (20 unless a test says otherwise), queues
-#: like the real speechSynthesis, and `cancel()` marks the one being said as cut.
+#: `window.__spoken` lists {text, start, end, cut} per utterance (kept across the
+#: pages of a tab); each takes `window.__msPerChar` ms per character (20 unless a
+#: test says otherwise), queues like the real speechSynthesis, and `cancel()`
+#: marks the one being said as cut.
 FAKE_SPEECH = """
 (() => {
-  const spoken = []; window.__spoken = spoken; window.__msPerChar = 20;
+  const spoken = JSON.parse(sessionStorage.getItem("__spoken") || "[]");
+  const keep = () => sessionStorage.setItem("__spoken", JSON.stringify(spoken));
+  window.__spoken = spoken; window.__msPerChar = 20;
   const queue = []; let current = null;
   function pump() {
     if (current || !queue.length) { return; }
     current = queue.shift();
     const rec = { text: current.text, start: Date.now(), end: null, cut: false };
-    spoken.push(rec);
+    spoken.push(rec); keep();
     const mine = current;
     mine.__rec = rec;
     setTimeout(function () {
       if (current !== mine) { return; }
-      rec.end = Date.now(); current = null;
+      rec.end = Date.now(); current = null; keep();
       if (mine.onend) { mine.onend(new Event("end")); }
       pump();
     }, window.__msPerChar * mine.text.length);
@@ -219,7 +222,9 @@ FAKE_SPEECH = """
     speak: function (u) { queue.push(u); pump(); },
     cancel: function () {
       queue.length = 0;
-      if (current) { current.__rec.cut = true; current.__rec.end = Date.now(); }
+      if (current) {
+        current.__rec.cut = true; current.__rec.end = Date.now(); keep();
+      }
       current = null;
     },
     pause: function () {}, resume: function () {},

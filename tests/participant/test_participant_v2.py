@@ -19,6 +19,7 @@ from participant_support import (
     CueTracker,
     FakeEstimator,
     LiveServer,
+    SynthPerson,
     WarningTracker,
     clip,
     fake_factories,
@@ -387,3 +388,99 @@ def test_overlay_draws_only_the_skeleton(monkeypatch: pytest.MonkeyPatch) -> Non
         worker.stop()
     assert len(calls) >= 20
     assert all(not any(rest) for rest in calls), calls[-1]
+
+
+# ----------------------------------------------------------------- defect 3
+
+#: Every text the pages of a tab have shown, collected as it changes (to compare
+#: with what they say): sessionStorage "__screen".
+WATCH_SCREEN = """document.addEventListener("DOMContentLoaded", () => {
+  const seen = new Set(JSON.parse(sessionStorage.getItem("__screen") || "[]"));
+  const main = document.querySelector("main");
+  const grab = () => {
+    const t = main.innerText;
+    if (!seen.has(t)) {
+      seen.add(t); sessionStorage.setItem("__screen", JSON.stringify([...seen]));
+    }
+  };
+  new MutationObserver(grab).observe(main,
+    {childList: true, characterData: true, subtree: true, attributes: true});
+  grab(); });"""
+
+
+@pytest.fixture
+def two_exercises(fast_programme: Path) -> Path:
+    """The fast programme with a rest: squat (3 reps), then marching for 4 s."""
+    import json
+
+    data = json.loads(fast_programme.read_text())
+    data["sessions"][0]["circuit"] = ["squat", "marching"]
+    data["exercises"]["marching"]["levels"][0]["target_s"] = 4
+    data["rest_s"] = 3
+    fast_programme.write_text(json.dumps(data))
+    return fast_programme
+
+
+def test_a_whole_session_runs_hands_free(
+    serve: Callable[..., Any], context: Any, two_exercises: Path
+) -> None:
+    # A synthetic person the camera check can see; a stand-in engine counting a
+    # rep (a marching step) every 3 frames, about 10 a second.
+    server, sid = serve(
+        fake_factories(make_estimator=lambda m: SynthPerson()),
+        PROGRAMME=str(two_exercises),
+    )
+    page = context.new_page()
+    page.add_init_script("window.__msPerChar = 5")
+    page.add_init_script(WATCH_SCREEN)
+    page.goto(f"{server.url}/session/{sid}/camera")
+    page.wait_for_url(re.compile(r".*/play$"), timeout=30_000)  # nothing touched
+    page.wait_for_url(re.compile(r".*/after$"), timeout=120_000)
+
+    said = page.evaluate("() => window.__spoken")
+    texts = [u["text"] for u in said]
+    assert not [u for u in said if u["cut"]], "an utterance was cut off"
+    # Squat: the last count is said in full before the praise that follows it.
+    praise = next(i for i, t in enumerate(texts) if t.startswith("Well done"))
+    three = praise - 1
+    assert texts[three] == "3", texts[three - 3 : praise + 1]
+    assert said[three]["end"] <= said[praise]["start"]
+    # Marching: every fifth step, never each one.
+    after_rest = texts[three + 1 :]
+    counts = [int(t) for t in after_rest if t.isdigit() and int(t) > 5]
+    assert counts and all(n % 5 == 0 for n in counts), after_rest
+    # What it said, it showed: every spoken sentence was on the screen.
+    seen = " ".join(page.evaluate("() => JSON.parse(sessionStorage.__screen)"))
+    seen = re.sub(r"\s+", " ", seen)
+    missing = [
+        sentence
+        for t in texts
+        for sentence in re.split(r"(?<=[.!?])\s+", t)
+        if sentence.rstrip(".!?") not in seen
+    ]
+    assert not missing, missing
+
+
+def test_space_pauses_the_auto_start_and_it_can_be_switched_off(
+    serve: Callable[..., Any], context: Any
+) -> None:
+    server, sid = serve(step=SQUAT_STEP)
+    page = context.new_page()
+    page.goto(f"{server.url}/session/{sid}/play")
+    page.get_by_role("heading", name="Mini squat").wait_for()
+    page.keyboard.press("Space")
+    page.locator("#paused", has_text="Paused").wait_for()
+    assert page.get_by_role("button", name=re.compile("Carry on")).is_visible()
+    page.wait_for_timeout(9000)  # longer than announcement + countdown
+    assert page.locator("#count-box").is_hidden(), "it started while paused"
+    page.keyboard.press("Space")
+    page.locator("#count-box:not(.hidden)").wait_for(timeout=15_000)
+
+    # Switched off: the card waits for Start however long it takes.
+    page.goto(f"{server.url}/settings")
+    page.get_by_label("Start each part by itself").uncheck()
+    page.goto(f"{server.url}/session/{sid}/play")
+    page.get_by_role("heading", name=re.compile("Mini squat|Cool-down")).wait_for()
+    page.wait_for_timeout(9000)
+    assert page.locator("#count-box").is_hidden()
+    assert page.get_by_role("button", name="Start", exact=True).is_visible()

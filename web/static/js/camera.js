@@ -25,10 +25,19 @@
       /* Once seen properly, stay ready: a moment out of view should not undo it. */
       wasReady = true;
       btn.disabled = false;
+      ready.textContent = EH.autoStart()
+        ? "I can see you well. The session starts in a moment."
+        : "I can see you well. Press Continue when you are ready.";
       ready.classList.remove("hidden");
       help.classList.add("hidden");
-      EH.say("I can see you well. Press Continue when you are ready.");
+      EH.say(ready.textContent);
       btn.focus();
+      if (EH.autoStart()) {
+        /* Hands-free: go on once that has been said, and a moment more. */
+        const wait = setInterval(function () {
+          if (EH.quiet()) { clearInterval(wait); setTimeout(function () { window.location = box.dataset.next; }, 2000); }
+        }, 200);
+      }
     }
   });
 })();

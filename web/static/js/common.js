@@ -16,15 +16,49 @@ window.EH = (function () {
 
   function muted() { return localStorage.getItem("eh-mute") === "1"; }
   function setMuted(m) { localStorage.setItem("eh-mute", m ? "1" : "0"); if (m) { stopVoice(); } }
-  function stopVoice() { if (window.speechSynthesis) { window.speechSynthesis.cancel(); } }
+  /* Hands-free: each part starts by itself after a spoken countdown (default on). */
+  function autoStart() { return localStorage.getItem("eh-autostart") !== "0"; }
+  function setAutoStart(on) { localStorage.setItem("eh-autostart", on ? "1" : "0"); }
 
-  function say(text) {
-    if (!text || muted() || !window.speechSynthesis) { return; }
-    const u = new SpeechSynthesisUtterance(text);
+  /* The voice: utterances wait their turn, one is never cut off by the next. A
+     newer utterance of the same kind (a count, a warning) replaces one of that
+     kind still waiting, so the voice never lags behind the screen. */
+  const queue = [];
+  let speaking = null, guard = null;
+  function pump() {
+    if (speaking || !queue.length) { return; }
+    if (muted() || !window.speechSynthesis) { queue.length = 0; return; }
+    const item = queue.shift();
+    const u = new SpeechSynthesisUtterance(item.text);
     u.lang = "en-GB";
     u.rate = 0.9;
-    window.speechSynthesis.cancel();
+    speaking = u;
+    function done() {
+      if (speaking !== u) { return; }
+      speaking = null;
+      clearTimeout(guard);
+      pump();
+    }
+    u.onend = done;
+    u.onerror = done;
+    guard = setTimeout(done, 2000 + 120 * item.text.length);  // a voice that never says "end"
     window.speechSynthesis.speak(u);
+  }
+  function say(text, kind) {
+    if (!text || muted() || !window.speechSynthesis) { return; }
+    if (kind) {
+      for (let i = queue.length - 1; i >= 0; i -= 1) { if (queue[i].kind === kind) { queue.splice(i, 1); } }
+    }
+    queue.push({ text: text, kind: kind || null });
+    pump();
+  }
+  /* True when nothing is being said or waiting to be said. */
+  function quiet() { return speaking === null && queue.length === 0; }
+  function stopVoice() {
+    queue.length = 0;
+    speaking = null;
+    clearTimeout(guard);
+    if (window.speechSynthesis) { window.speechSynthesis.cancel(); }
   }
 
   /* Show camera faults and storage problems, in plain words, wherever the page has room. */
@@ -69,6 +103,13 @@ window.EH = (function () {
     muteBox.addEventListener("change", function () { setMuted(muteBox.checked); });
   }
 
-  return { postJSON: postJSON, say: say, muted: muted, setMuted: setMuted,
-           stopVoice: stopVoice, liveState: liveState, el: el };
+  /* Any page with a "Start each part by itself" box keeps it in step too. */
+  const autoBox = document.getElementById("autostart");
+  if (autoBox) {
+    autoBox.checked = autoStart();
+    autoBox.addEventListener("change", function () { setAutoStart(autoBox.checked); });
+  }
+
+  return { postJSON: postJSON, say: say, quiet: quiet, muted: muted, setMuted: setMuted,
+           autoStart: autoStart, stopVoice: stopVoice, liveState: liveState, el: el };
 })();

@@ -26,6 +26,7 @@
   let lastCueSeq = -1;
   let onPrimary = null;
   let watch = null;          // checks that something is being counted
+  let waiter = null;         // waits for the voice to finish before going on
   let lastProgressT = 0;     // when the count (or hold) last moved
   let warnText = "";         // the warning on screen
   let warnSaidAt = {};       // warning text -> when it was last said
@@ -47,6 +48,29 @@
 
   function stopTicker() { if (ticker) { ticker.stop(); ticker = null; } }
   function stopWatch() { if (watch) { clearInterval(watch); watch = null; } }
+  function stopWaiter() { if (waiter) { clearInterval(waiter); waiter = null; } }
+
+  /* Hands-free: once everything has been said (and not while paused), call fn. */
+  function whenQuiet(fn) {
+    stopWaiter();
+    waiter = setInterval(function () {
+      if (!paused && EH.quiet()) { stopWaiter(); fn(); }
+    }, 200);
+  }
+
+  /* When auto-start is on: after the announcement, a spoken countdown, then fn.
+     The primary button still lets the person go at once. */
+  function autoGo(seconds, fn) {
+    if (!EH.autoStart()) { return; }
+    whenQuiet(function () {
+      showTimer(true);
+      let lastSaid = null;
+      ticker = new Ticker(seconds, function (s) {
+        timerEl.textContent = "Starting in " + s;
+        if (s > 0 && s !== lastSaid) { lastSaid = s; EH.say(String(s), "count"); }
+      }, function () { stopTicker(); showTimer(false); fn(); });
+    });
+  }
 
   /* Show the engine's framing, view or movement warning and say it when it appears
      (again if it lasts); an empty text clears it. */
@@ -55,7 +79,7 @@
     if (text === warnText) {
       if (text && Date.now() - (warnSaidAt[text] || 0) > WARN_REPEAT_MS) {
         warnSaidAt[text] = Date.now();
-        EH.say(text);
+        EH.say(text, "warning");
       }
       return;
     }
@@ -64,7 +88,7 @@
     warnEl.classList.toggle("hidden", !text);
     if (text && Date.now() - (warnSaidAt[text] || 0) > WARN_REPEAT_MS) {
       warnSaidAt[text] = Date.now();
-      EH.say(text);
+      EH.say(text, "warning");
     }
   }
 
@@ -84,6 +108,7 @@
   function showTimer(on) { timerEl.classList.toggle("hidden", !on); }
   function showCount(on) { countBox.classList.toggle("hidden", !on); }
   const layout = root.querySelector(".live");
+  const dialog = $("stop-dialog");
   /* Two columns (picture | counter and buttons) only while the camera picture shows. */
   function showVideo(on) {
     if (video) { video.classList.toggle("hidden", !on); }
@@ -99,12 +124,11 @@
   function reset() {
     stopTicker();
     stopWatch();
+    stopWaiter();
     showWarning("");
     card.replaceChildren();
     cueEl.textContent = "";
     showTimer(false); showCount(false);
-    pauseBtn.classList.add("hidden");
-    paused = false; pauseBtn.textContent = "Pause";
   }
 
   function next() {
@@ -122,36 +146,48 @@
     ({ education: education, move: timed, relax: timed, test: test, exercise: intro })[step.kind](step);
   }
 
+  /* Say exactly what the screen shows: the heading and the given lines. */
+  function announce(lines) { EH.say([title.textContent].concat(lines).join(". ").replace(/\.\./g, ".")); }
+
   function education(step) {
     heading("Today's topic: " + step.title);
     paragraphs(step.text);
-    EH.say(step.title + ". " + step.text.join(" "));
+    announce(step.text);
     setPrimary("Next", next);
+    autoGo(5, next);
   }
 
   function timed(step) {
     const label = step.part === "warm_up" ? "Warm-up: " : step.part === "cool_down" ? "Cool-down: " : "";
+    const text = Array.isArray(step.text) ? step.text : [step.text];
     heading(label + (step.name || step.title));
-    paragraphs(Array.isArray(step.text) ? step.text : [step.text]);
-    setPrimary("Start", function () {
-      EH.say(Array.isArray(step.text) ? step.text.join(" ") : step.text);
+    paragraphs(text);
+    announce(text);
+    function begin() {
+      stopTicker(); stopWaiter();
       setPrimary(null, null);
-      pauseBtn.classList.remove("hidden");
       showTimer(true);
       ticker = new Ticker(step.seconds, function (s) { timerEl.textContent = fmt(s); }, next);
-    });
+    }
+    setPrimary("Start", begin);
+    autoGo(3, begin);
   }
 
   function test(step) {
     const names = { chair_stand_30s: "30-second chair stand", five_times_sts: "Five times sit to stand" };
+    const text = ["At the first and last session we check your leg strength, so you can see your progress."];
     heading("Strength check: " + names[step.test]);
-    paragraphs(["At the first and last session we check your leg strength, so you can see your progress."]);
-    setPrimary("Do the check", function () {
+    paragraphs(text);
+    announce(text);
+    function go() {
+      stopTicker(); stopWaiter();
       index += 1;
       EH.postJSON("/api/session/" + sid + "/step", { step: index }).finally(function () {
-        window.location = root.dataset.testUrl.replace("KIND", step.test);
+        window.location = root.dataset.testUrl.replace("KIND", step.test) + (EH.autoStart() ? "&auto=1" : "");
       });
-    });
+    }
+    setPrimary("Do the check", go);
+    autoGo(5, go);
   }
 
   function intro(step) {
@@ -164,11 +200,19 @@
     card.appendChild(EH.el("p", {}, "Your level: " + step.level_name + ". " + step.level_text));
     const goal = step.target_reps ? "Aim for " + step.target_reps + " repetitions." : "Keep going for " + fmt(step.target_s) + " seconds.";
     card.appendChild(EH.el("p", { "class": "lead" }, goal));
+    const said = [goal];
     if (hasCamera) {
-      card.appendChild(EH.el("p", {}, step.view === "side" ? "Turn so your side faces the camera." : "Face the camera."));
+      const turn = step.view === "side" ? "Turn so your side faces the camera." : "Face the camera.";
+      card.appendChild(EH.el("p", {}, turn));
+      said.push(turn);
     }
-    EH.say(step.name + ". " + goal + " Press Start when you are ready.");
-    setPrimary("Start", function () { countdown(step); });
+    const how2 = EH.autoStart() ? "It starts by itself after a countdown. To wait, press Pause or the Space bar."
+      : "Press Start when you are ready.";
+    card.appendChild(EH.el("p", { "class": "lead" }, how2));
+    if (!EH.autoStart()) { said.push(how2); }
+    announce(said);
+    setPrimary("Start", function () { stopWaiter(); countdown(step); });
+    if (EH.autoStart()) { whenQuiet(function () { countdown(step); }); }
   }
 
   function countdown(step) {
@@ -181,7 +225,7 @@
     let lastSaid = null;
     ticker = new Ticker(5, function (s) {
       timerEl.textContent = s > 0 ? String(s) : "Go!";
-      if (s !== lastSaid) { lastSaid = s; EH.say(s > 0 ? String(s) : "Go"); }
+      if (s !== lastSaid) { lastSaid = s; EH.say(s > 0 ? String(s) : "Go", "count"); }
     }, function () { work(step); });
   }
 
@@ -192,7 +236,6 @@
     $("count-of").textContent = step.exercise === "balance" ? "seconds holding"
       : target ? "of " + target + " repetitions" : "repetitions";
     lastCueSeq = -1;
-    pauseBtn.classList.remove("hidden");
     EH.postJSON("/api/session/" + sid + "/set/start", { step: index }).then(function (r) {
       setId = r.set_id;
       showCount(r.tracking);
@@ -234,32 +277,60 @@
 
   function rest() {
     const step = plan[index];
-    if (!step.next) { EH.say("Well done."); next(); return; }
     reset();
     phase = "rest";
     showVideo(false);
+    if (!step.next) {
+      /* The last exercise: praise, said in full, then the cool-down. */
+      heading("Well done");
+      setPrimary(null, null);
+      announce([]);
+      whenQuiet(next);
+      return;
+    }
     heading("Well done. Have a rest");
-    card.appendChild(EH.el("p", { "class": "lead" }, "Next: " + step.next));
-    EH.say("Well done. Rest now. Next: " + step.next);
+    const nextLine = "Next: " + step.next;
+    card.appendChild(EH.el("p", { "class": "lead" }, nextLine));
+    announce([nextLine]);
     showTimer(true);
-    pauseBtn.classList.remove("hidden");
     ticker = new Ticker(step.rest_s, function (s) { timerEl.textContent = fmt(s); }, next);
     setPrimary("I'm ready", next);
   }
 
-  pauseBtn.addEventListener("click", function () {
+  /* One Pause for everything: timers, countdowns, auto-start, counting, voice. */
+  const pausedEl = $("paused");
+  function togglePause() {
     paused = !paused;
     pauseBtn.textContent = paused ? "Carry on" : "Pause";
-    if (paused) { EH.stopVoice(); }
-    EH.say(paused ? "Paused." : "Carrying on.");
+    pauseBtn.setAttribute("aria-pressed", paused ? "true" : "false");
+    pausedEl.classList.toggle("hidden", !paused);
+    root.classList.toggle("is-paused", paused);
+    if (paused) {
+      EH.stopVoice();
+      EH.say(pausedEl.textContent);
+      showWarning("");
+    }
     if (phase === "work") { EH.postJSON("/api/live/pause", { paused: paused }).catch(function () {}); }
+  }
+  pauseBtn.addEventListener("click", togglePause);
+  /* The Space bar pauses and carries on from anywhere on the page (typing in a
+     box and the Stop question excepted); Enter still presses the focused button. */
+  function spaceIsPause(e) {
+    const t = e.target;
+    return (e.code === "Space" || e.key === " ") && !dialog.open &&
+      !(t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName)));
+  }
+  document.addEventListener("keydown", function (e) {
+    if (!spaceIsPause(e)) { return; }
+    e.preventDefault();
+    if (!e.repeat) { togglePause(); }
   });
+  document.addEventListener("keyup", function (e) { if (spaceIsPause(e)) { e.preventDefault(); } });
 
   skipBtn.addEventListener("click", function () {
     if (phase === "work") { endSet("skipped").then(next); } else { next(); }
   });
 
-  const dialog = $("stop-dialog");
   $("stop").addEventListener("click", function () { dialog.showModal(); });
   $("stop-no").addEventListener("click", function () { dialog.close(); });
   $("stop-yes").addEventListener("click", function () {
@@ -281,12 +352,14 @@
       } else if (counter.textContent !== String(st.reps)) {
         counter.textContent = String(st.reps);
         lastProgressT = Date.now();
-        if (st.reps > 0) { EH.say(String(st.reps)); }
+        /* Marching counts every step: say every fifth, not each one. */
+        const every = plan[index].exercise === "marching" ? 5 : 1;
+        if (st.reps > 0 && st.reps % every === 0) { EH.say(String(st.reps), "count"); }
       }
       if (st.cue && st.cue_seq !== lastCueSeq) {
         lastCueSeq = st.cue_seq;
         cueEl.textContent = st.cue.text;
-        EH.say(st.cue.text);
+        EH.say(st.cue.text, "cue");
       }
       if (target && st.reps >= target) { endSet("done"); }
     });
