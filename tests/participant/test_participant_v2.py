@@ -484,3 +484,21 @@ def test_space_pauses_the_auto_start_and_it_can_be_switched_off(
     page.wait_for_timeout(9000)
     assert page.locator("#count-box").is_hidden()
     assert page.get_by_role("button", name="Start", exact=True).is_visible()
+
+
+def test_a_strength_check_in_a_session_runs_hands_free(
+    serve: Callable[..., Any], context: Any, fast_programme: Path
+) -> None:
+    import json
+
+    data = json.loads(fast_programme.read_text())
+    data["sessions"][0]["tests"] = ["five_times_sts"]
+    fast_programme.write_text(json.dumps(data))
+    server, sid = serve(step=2)  # the strength check's card
+    page = context.new_page()
+    page.add_init_script("window.__msPerChar = 5")
+    page.goto(f"{server.url}/session/{sid}/play")
+    page.wait_for_url(re.compile(r".*/tests/five_times_sts\?.*"), timeout=30_000)
+    page.locator("#result:not(.hidden)").wait_for(timeout=30_000)
+    page.wait_for_url(re.compile(r".*/play$"), timeout=30_000)
+    page.get_by_role("heading", name="Mini squat").wait_for()

@@ -12,6 +12,9 @@
   let running = false, startT = 0, interval = null, finished = false;
 
   if (!startBtn) { return; }
+  /* Reached from a hands-free session: say how, then start by itself. */
+  const auto = new URLSearchParams(window.location.search).get("auto") === "1" &&
+    Boolean(root.dataset.session) && EH.autoStart();
 
   function finish() {
     if (!running || finished) { return; }
@@ -22,8 +25,14 @@
       .then(function (r) {
         result.textContent = r.text;
         result.classList.remove("hidden");
-        EH.say("Finished. " + r.text);
+        EH.say(r.text);
         document.getElementById("back").focus();
+        if (auto) {
+          /* Hands-free, inside a session: back to it once the result is said. */
+          const wait = setInterval(function () {
+            if (EH.quiet()) { clearInterval(wait); setTimeout(function () { window.location = root.dataset.back; }, 4000); }
+          }, 200);
+        }
       })
       .catch(function (e) { result.textContent = e.message; result.classList.remove("hidden"); });
   }
@@ -52,6 +61,14 @@
   });
 
   cancelBtn.addEventListener("click", finish);
+
+  if (auto) {
+    const steps = Array.prototype.map.call(document.querySelectorAll("#how li"), function (li) { return li.textContent.trim(); });
+    EH.say([document.getElementById("title").textContent].concat(steps).join(". ").replace(/\.\./g, "."));
+    const wait = setInterval(function () {
+      if (EH.quiet()) { clearInterval(wait); if (!running && !finished) { startBtn.click(); } }
+    }, 200);
+  }
 
   EH.liveState(function (st) {
     if (!running || st.mode !== "test") { return; }
