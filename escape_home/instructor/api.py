@@ -33,6 +33,8 @@ from escape_home.instructor.security import (
     bearer_participant,
     new_token,
     normalise_code,
+    relink,
+    token_hash,
 )
 from escape_home.instructor.text import clean_name
 
@@ -130,7 +132,20 @@ def enrol() -> Any:
             select(Cohort).where(Cohort.enrol_code == normalise_code(code))
         )
         if cohort is None:
-            return _error("code: no class has this enrolment code", 404)
+            # A re-link code: this app becomes the device of an existing participant.
+            known = s.scalar(
+                select(Participant).where(
+                    Participant.relink_code_hash == token_hash(normalise_code(code))
+                )
+            )
+            if known is None or (
+                known.relink_expires_at is not None
+                and known.relink_expires_at <= utcnow()
+            ):
+                return _error("code: no class has this enrolment code", 404)
+            relink(known)
+            s.add(Token(participant_id=known.id, token_hash=digest))
+            return jsonify(participant_id=known.public_id, token=token), 201
         p = Participant(
             public_id=progress_log.new_id(),
             cohort_id=cohort.id,

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, IntegerField, PasswordField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    PasswordField,
+    StringField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange
 
 from escape_home.instructor.text import clean_optional
@@ -55,6 +61,22 @@ class UploadForm(FlaskForm):  # type: ignore[misc]
         description="Used only if this file's participant is new to the class.",
     )
     log_file = FileField("Progress log file (.json)", validators=[FileRequired()])
+
+
+class RenameForm(FlaskForm):  # type: ignore[misc]
+    nickname = StringField(
+        "New name",
+        filters=[clean_optional],
+        validators=[DataRequired(), Length(max=60)],
+    )
+
+
+class MergeForm(FlaskForm):  # type: ignore[misc]
+    into = StringField("Merge into", validators=[DataRequired(), Length(max=36)])
+
+
+class RemoveForm(FlaskForm):  # type: ignore[misc]
+    confirm = BooleanField("Yes, remove this participant and all their data")
 
 
 class ActionForm(FlaskForm):  # type: ignore[misc]

@@ -76,7 +76,10 @@ def _claim_participant(
     if participant.app_uuid is None:
         other = db.scalar(select(Participant).where(Participant.app_uuid == app_uuid))
         if other is not None and other.id != participant.id:
-            raise UploadConflict("participant.id: belongs to another participant")
+            raise UploadConflict(
+                "participant.id: belongs to another participant (the instructor can "
+                "give this app a re-link code, or merge the two)"
+            )
         participant.app_uuid = app_uuid
     elif participant.app_uuid != app_uuid:
         raise UploadConflict(

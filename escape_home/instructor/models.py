@@ -131,6 +131,12 @@ class Participant(Base):
     sex: Mapped[str | None] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_upload_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    relink_code_hash: Mapped[str | None] = mapped_column(
+        String(64), unique=True, index=True
+    )
+    """SHA-256 of a one-use code the instructor issued: an app that enrols with it
+    is linked to this participant (a new or reset device), not to a new one."""
+    relink_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     cohort: Mapped[Cohort] = relationship(back_populates="participants")
     sessions: Mapped[list[SessionRecord]] = relationship(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from flask import Response, abort, current_app, request, session
@@ -88,6 +89,28 @@ def bearer_participant() -> Participant:
     if row is None or row.revoked_at is not None:
         abort(401, description="unknown or revoked token: enrol again")
     return row.participant
+
+
+RELINK_DAYS = 7
+
+
+def new_relink_code(participant: Participant) -> str:
+    """Issue a one-use re-link code for `participant` (valid RELINK_DAYS days); only
+    its SHA-256 is kept. A new code replaces any earlier one. The caller commits."""
+    code = new_enrol_code()
+    participant.relink_code_hash = token_hash(code)
+    participant.relink_expires_at = utcnow() + timedelta(days=RELINK_DAYS)
+    return code
+
+
+def relink(participant: Participant) -> None:
+    """An app enrolled with `participant`'s re-link code: the code is used up, every
+    older token stops working (the lost device), and the new app's own ID is taken
+    on its first upload. The caller adds the new token and commits."""
+    participant.relink_code_hash = None
+    participant.relink_expires_at = None
+    revoke_tokens(participant)
+    participant.app_uuid = None
 
 
 def revoke_tokens(participant: Participant) -> int:

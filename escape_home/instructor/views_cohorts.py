@@ -21,7 +21,7 @@ from flask import (
     url_for,
 )
 from flask_login import login_required
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.utils import secure_filename
 
@@ -30,11 +30,26 @@ from escape_home.errors import InvalidProgressLog
 from escape_home.instructor import db
 from escape_home.instructor.alerts import summarise_participant
 from escape_home.instructor.exports import chart_data, cohort_csv, participant_fhir
-from escape_home.instructor.forms import ActionForm, UploadForm
+from escape_home.instructor.forms import (
+    ActionForm,
+    MergeForm,
+    RemoveForm,
+    RenameForm,
+    UploadForm,
+)
 from escape_home.instructor.ingest import store_log
-from escape_home.instructor.models import LiveStatus, Participant, utcnow
+from escape_home.instructor.models import (
+    LiveStatus,
+    Participant,
+    SessionRecord,
+    TestResult,
+    Token,
+    Upload,
+    utcnow,
+)
 from escape_home.instructor.security import (
     new_enrol_code,
+    new_relink_code,
     owned_cohort,
     owned_participant,
     revoke_tokens,
@@ -185,6 +200,10 @@ def participant(public_id: str) -> Any:
         summaries={s.uuid: json.loads(s.summary) for s in sessions},
         tests=[(t, json.loads(t.data).get("norm") or {}) for t in p.tests],
         action=ActionForm(),
+        rename=RenameForm(formdata=None, nickname=p.nickname),
+        merge=MergeForm(formdata=None),
+        remove=RemoveForm(formdata=None),
+        others=[o for o in p.cohort.participants if o.id != p.id],
         live_tokens=sum(t.revoked_at is None for t in p.tokens),
     )
 
@@ -220,3 +239,101 @@ def revoke(public_id: str) -> Any:
             f"Upload access revoked ({n} token(s)). Their app must enrol again.", "ok"
         )
     return redirect(url_for("cohorts.participant", public_id=p.public_id))
+
+
+@bp.route("/participants/<public_id>/relink", methods=["POST"])
+@login_required
+def relink_code(public_id: str) -> Any:
+    """Issue a one-use code that links a (new) device's app to this participant."""
+    p = owned_participant(public_id)
+    if ActionForm().validate_on_submit():
+        with db.writing():
+            code = new_relink_code(p)
+        flash(
+            f"Re-link code for {p.nickname}: {code}. They type it in their app instead "
+            "of the class code, within 7 days; it works once, and their old device "
+            "stops uploading.",
+            "ok",
+        )
+    return redirect(url_for("cohorts.participant", public_id=p.public_id))
+
+
+@bp.route("/participants/<public_id>/rename", methods=["POST"])
+@login_required
+def rename(public_id: str) -> Any:
+    p = owned_participant(public_id)
+    form = RenameForm()
+    if form.validate_on_submit() and form.nickname.data:
+        with db.writing():
+            p.nickname = form.nickname.data
+        flash(f"Renamed to {p.nickname}.", "ok")
+    else:
+        flash("New name: give a name of 1 to 60 characters.", "error")
+    return redirect(url_for("cohorts.participant", public_id=p.public_id))
+
+
+@bp.route("/participants/<public_id>/merge", methods=["POST"])
+@login_required
+def merge(public_id: str) -> Any:
+    """Move everything of this participant into another of the same class (the
+    same person enrolled twice, or uploaded by hand and by their app), then remove
+    this one."""
+    p = owned_participant(public_id)
+    back = redirect(url_for("cohorts.participant", public_id=p.public_id))
+    form = MergeForm()
+    if not form.validate_on_submit():
+        flash("Merge: choose the participant to merge into.", "error")
+        return back
+    target = db.session().scalar(
+        select(Participant).where(Participant.public_id == (form.into.data or ""))
+    )
+    if target is None or target.cohort_id != p.cohort_id or target.id == p.id:
+        flash("Merge: choose another participant of this class.", "error")
+        return back
+    if p.app_uuid and target.app_uuid and p.app_uuid != target.app_uuid:
+        flash(
+            "Merge refused: both have their own app linked. Give the person a "
+            f"re-link code for {target.nickname} instead, then remove this one.",
+            "error",
+        )
+        return back
+    src, dst, app_uuid, name = p.id, target.id, p.app_uuid, p.nickname
+    with db.writing() as s:
+        for model in (SessionRecord, TestResult, Upload, Token):
+            s.execute(
+                update(model)
+                .where(model.participant_id == src)
+                .values(participant_id=dst)
+            )
+        s.execute(delete(LiveStatus).where(LiveStatus.participant_id == src))
+        s.execute(
+            update(Participant).where(Participant.id == src).values(app_uuid=None)
+        )
+        s.flush()
+        if app_uuid:
+            s.execute(
+                update(Participant)
+                .where(Participant.id == dst, Participant.app_uuid.is_(None))
+                .values(app_uuid=app_uuid)
+            )
+        s.execute(delete(Participant).where(Participant.id == src))
+    flash(f"{name} merged into {target.nickname}.", "ok")
+    return redirect(url_for("cohorts.participant", public_id=target.public_id))
+
+
+@bp.route("/participants/<public_id>/remove", methods=["POST"])
+@login_required
+def remove(public_id: str) -> Any:
+    """Delete the participant and all their data (the right to erasure)."""
+    p = owned_participant(public_id)
+    form = RemoveForm()
+    if not (form.validate_on_submit() and form.confirm.data):
+        flash("Tick the box to confirm removing this participant.", "error")
+        return redirect(url_for("cohorts.participant", public_id=p.public_id))
+    cohort_id, name, pid = p.cohort_id, p.nickname, p.id
+    with db.writing() as s:
+        for model in (SessionRecord, TestResult, Upload, Token, LiveStatus):
+            s.execute(delete(model).where(model.participant_id == pid))
+        s.execute(delete(Participant).where(Participant.id == pid))
+    flash(f"{name} and all their data were removed.", "ok")
+    return redirect(url_for("cohorts.cohort", cohort_id=cohort_id))
