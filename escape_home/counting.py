@@ -164,6 +164,7 @@ class RepCounter:
         self._prev: tuple[float, float] | None = None
         self._level: float | None = None  # anchor level (u units), once known
         self._first_t: float | None = None
+        self._bent: tuple[float, float] | None = None  # most bent, before an anchor
         self._reset_state()
 
     # ------------------------------------------------------------------ public
@@ -260,7 +261,7 @@ class RepCounter:
             self._first_t = t
         self._measure_noise(x, t)
         self._last_t = t
-        if self._anchor is None and not self._choose_anchor(x):
+        if self._anchor is None and not self._choose_anchor(x, t):
             return None
         return self._step(self._u(value), t)
 
@@ -311,14 +312,30 @@ class RepCounter:
         lo, hi = sorted((cfg.direction * cfg.home_min, cfg.direction * cfg.home_max))
         return lo, hi
 
-    def _choose_anchor(self, x: float) -> bool:
-        """auto: standing if inside the plausible rest range, seated if clearly not."""
+    def _choose_anchor(self, x: float, t: float) -> bool:
+        """auto: standing if inside the plausible rest range, seated if clearly not.
+
+        A recording that starts bent but not clearly seated (a low reading of a
+        seated knee) and then rises into the standing range started seated: the
+        most bent position seen is the seat, and the rise is the first rep's way out.
+        """
         lo, hi = self._rest_bounds()
-        if lo <= x <= hi:
-            self._anchor = "rest"
-        elif x > hi + self.config.deep_min:
+        if x > hi + self.config.deep_min:
             self._anchor = "deep"
+        elif lo <= x <= hi:
+            if (
+                self._bent is not None
+                and self._bent[0] > hi + 0.5 * self.config.deep_min
+            ):
+                self._anchor = "deep"
+                self._level = self._a_u = -self._bent[0]
+                self._a_t = self._still_t = self._bent[1]
+                self._state = "anchor"
+            else:
+                self._anchor = "rest"
         else:
+            if self._bent is None or x > self._bent[0]:
+                self._bent = (x, t)
             return False
         return True
 

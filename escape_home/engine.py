@@ -399,6 +399,11 @@ class ExerciseTracker:
 
     # ----------------------------------------------------------------- results
     @property
+    def raw_signals(self) -> tuple[float | None, ...]:
+        """This frame's counted signal per channel, before smoothing (None: unseen)."""
+        return tuple(ch.raw for ch in self._channels)
+
+    @property
     def count(self) -> int:
         """Completed reps so far (both sides)."""
         return len(self.reps)
