@@ -78,7 +78,7 @@ def context(browser: Any) -> Iterator[Any]:
 def start_set(page: Any) -> None:
     """On the exercise card: press Start and wait for the set to begin."""
     page.get_by_role("button", name="Start", exact=True).click()
-    page.locator("#count-box:not(.hidden)").wait_for(timeout=15_000)
+    page.locator("#count-box:not(.hidden)").wait_for(timeout=30_000)
 
 
 # ----------------------------------------------------------------- defect 1
@@ -474,7 +474,7 @@ def test_space_pauses_the_auto_start_and_it_can_be_switched_off(
     page.wait_for_timeout(9000)  # longer than announcement + countdown
     assert page.locator("#count-box").is_hidden(), "it started while paused"
     page.keyboard.press("Space")
-    page.locator("#count-box:not(.hidden)").wait_for(timeout=15_000)
+    page.locator("#count-box:not(.hidden)").wait_for(timeout=30_000)
 
     # Switched off: the card waits for Start however long it takes.
     page.goto(f"{server.url}/settings")
@@ -502,3 +502,58 @@ def test_a_strength_check_in_a_session_runs_hands_free(
     page.locator("#result:not(.hidden)").wait_for(timeout=30_000)
     page.wait_for_url(re.compile(r".*/play$"), timeout=30_000)
     page.get_by_role("heading", name="Mini squat").wait_for()
+
+
+# ------------------------------------------------- screenshots at three sizes
+
+
+@pytest.mark.parametrize(("name", "viewport", "scale"), SIZES)
+def test_changed_pages_at_three_sizes(
+    serve: Callable[..., Any],
+    browser: Any,
+    two_exercises: Path,
+    name: str,
+    viewport: dict[str, int],
+    scale: int,
+) -> None:
+    """Screenshots (tests/artifacts/participant-5x-*) and axe on each page this
+    issue changed; auto-start off so each state can be held for its picture."""
+    server, sid = serve(
+        fake_factories(
+            make_estimator=lambda m: SynthPerson(),
+            make_tracker=lambda ex: CueTracker(ex),
+        ),
+        PROGRAMME=str(two_exercises),
+    )
+    ctx = browser.new_context(viewport=viewport, device_scale_factor=scale)
+    ctx.add_init_script(FAKE_SPEECH)
+    ctx.add_init_script("localStorage.setItem('eh-autostart', '0')")
+    try:
+        page = ctx.new_page()
+        page.goto(f"{server.url}/session/{sid}/camera")
+        page.locator("#ready:not(.hidden)").wait_for(timeout=20_000)
+        check_page(page, f"50-camera-check-{name}", full_page=False)
+        page.get_by_role("button", name="Continue").click()
+        page.get_by_role("heading", name=re.compile("Today's topic")).wait_for()
+        check_page(page, f"51-education-{name}", full_page=False)
+        page.get_by_role("button", name="Next").click()
+        page.get_by_role("heading", name=re.compile("Warm-up")).wait_for()
+        page.keyboard.press("Space")
+        page.locator("#paused:not(.hidden)").wait_for()
+        check_page(page, f"52-warm-up-paused-{name}", full_page=False)
+        page.keyboard.press("Space")
+        page.get_by_role("button", name="Skip this").click()
+        page.get_by_role("heading", name="Mini squat").wait_for()
+        page.get_by_role("button", name="Skip this").click()
+        page.get_by_role("heading", name="Marching on the spot").wait_for()
+        page.get_by_role("button", name="Start", exact=True).click()
+        page.locator("#count-box:not(.hidden)").wait_for(timeout=30_000)
+        page.keyboard.press("Space")
+        page.locator("#paused:not(.hidden)").wait_for()
+        page.wait_for_timeout(300)
+        assert_set_fits(page)
+        check_page(page, f"53-set-paused-{name}", full_page=False)
+        page.goto(f"{server.url}/settings")
+        check_page(page, f"54-settings-{name}", full_page=False)
+    finally:
+        ctx.close()
