@@ -16,7 +16,8 @@ must look like, and every counted cycle is checked against it before it becomes 
 * ``foot_lift_min`` / ``foot_lift_max``: one foot ends up at least (at most) this far
   above the other (a step-up; both feet stay on the floor in a squat);
 * ``hip_max``: the hips never go higher than this above the floor (about 2 standing;
-  higher only when standing on a step);
+  higher only when standing on a step); ``above_standing_min`` / ``_max``: they go
+  at least (at most) this far above the person's own standing height (onto a step);
 * ``thigh``: the working thigh must "lift" (marching), stay "still" (pointing down,
   a hamstring curl), stay "flat" (on the chair, a seated knee straightening), or
   "any";
@@ -75,6 +76,9 @@ class MovementSpec:
         foot_lift_min: One foot rises at least this far above the other.
         foot_lift_max: And at most this far.
         hip_max: The hips stay below this height above the floor.
+        above_standing_min: The hips rise at least this far above the person's
+            standing height (hip above the ankle of a straight leg).
+        above_standing_max: And at most this far.
         thigh: The working thigh must "lift", stay "still", stay "flat", or "any".
         thigh_split_min: At the working thigh's most level, the other thigh points
             down at least this much more (shank lengths).
@@ -95,6 +99,8 @@ class MovementSpec:
     foot_lift_min: float = 0.0
     foot_lift_max: float = math.inf
     hip_max: float = math.inf
+    above_standing_min: float = -math.inf
+    above_standing_max: float = math.inf
     thigh: str = "any"
     thigh_split_min: float = 0.0
     thigh_split_max: float = math.inf
@@ -119,6 +125,7 @@ class MovementEvidence:
         "posture",
         "side_frames",
         "split",
+        "stand",
         "thigh_max",
         "thigh_min",
         "thigh_start",
@@ -143,11 +150,13 @@ class MovementEvidence:
         self.side_frames = 0
         self.foot_lift = 0.0
         self.feet_apart = 0.0
+        self.stand = 0.0  # the person's standing hip height (shank lengths)
         self.posture: Posture | None = None
 
     def frame(self, body: Body, ctx: ms.Context) -> None:
         """Add one frame of the cycle in progress."""
         hip = ms.step_height(body, ctx)
+        self.stand = max(self.stand, ctx.hip_height.value)
         thighs: dict[Side, float] = {}
         for s in SIDES:
             v = ms.knee_lift(body, ctx, s)
@@ -239,6 +248,11 @@ def mismatch(
             fails.append(("hip_travel_max", travel))
         if ev.hip_hi > spec.hip_max:
             fails.append(("hip_max", ev.hip_hi))
+        above = ev.hip_hi - ev.stand
+        if above < spec.above_standing_min:
+            fails.append(("above_standing_min", above))
+        if above > spec.above_standing_max:
+            fails.append(("above_standing_max", above))
         if ev.hip_start is not None:
             drop, rise = ev.hip_start - ev.hip_lo, ev.hip_hi - ev.hip_start
             if drop < spec.hip_drop_min:

@@ -78,6 +78,9 @@ class Script:
     faults: Faults = field(default_factory=Faults)
     start_far: bool = False  # start at the far point (clip starts mid-rep)
     seated_home: bool = False  # sit-to-stand: start seated (home = seated)
+    home: float = 0.0  # share of the movement kept at rest (a knee never straight)
+    tremor: float = 0.0  # 5 Hz tremor of every landmark, amplitude (normalised)
+    support: bool = False  # right hand on a chair back (fixed in the room)
 
 
 @dataclass
@@ -95,6 +98,7 @@ class Config:
     grounded: tuple[str, ...] = ("left", "right")
     floor: dict[str, float] = field(default_factory=lambda: {"left": 0.0, "right": 0.0})
     arms: str = "down"
+    support: bool = False  # right hand on a chair back instead
 
 
 def _other(side: str) -> str:
@@ -264,7 +268,9 @@ def skeleton(c: Config) -> dict[int, Vec]:
             sc[2],
         )
         put(Landmark[f"{s.upper()}_SHOULDER"], sh)
-        if c.arms == "on_knees":
+        if c.support and s == "right":
+            wr = (sh[0], 0.9, 0.35)  # a chair back in front, 0.9 m high
+        elif c.arms == "on_knees":
             kp = legs[s]["knee"]
             wr = (kp[0], kp[1] + 0.04, kp[2] + 0.02)
         elif c.arms == "crossed":
@@ -375,12 +381,18 @@ def generate(script: Script) -> list[Pose]:
     scale = script.height * 0.8 / 1.85 * script.size
     side_view = abs(math.sin(math.radians(script.yaw))) > 0.7
     near = "left" if math.sin(math.radians(script.yaw)) > 0 else "right"
+    phases = np.random.default_rng(script.seed + 1).uniform(
+        0.0, 2 * np.pi, (NUM_LANDMARKS, 2)
+    )
     poses: list[Pose] = []
     for i, (t, ex, a, side) in enumerate(timeline(script)):
         if a < 0 or (script.dropout and rng.random() < script.dropout):
             poses.append(Pose.empty(t, script.width, script.height, i))
             continue
+        if ex == script.exercise and script.home:
+            a = script.home + (1.0 - script.home) * a
         cfg = pose_config(ex, a, side, script.faults, script.seated_home)
+        cfg.support = script.support
         pts = skeleton(cfg)
         xy = np.zeros((NUM_LANDMARKS, 2), dtype=np.float32)
         vis = np.full(NUM_LANDMARKS, 0.95, dtype=np.float32)
@@ -400,6 +412,10 @@ def generate(script: Script) -> list[Pose]:
                     vis[lm] = 0.3 if gap < 0.02 else 0.8
         if script.noise:
             xy += rng.normal(0.0, script.noise, xy.shape).astype(np.float32)
+        if script.tremor:
+            xy += (script.tremor * np.sin(2 * np.pi * 5.0 * t + phases)).astype(
+                np.float32
+            )
         z = np.zeros(NUM_LANDMARKS, dtype=np.float32)
         poses.append(
             Pose(t, script.width, script.height, xy, z, vis, vis.copy(), None, i)
