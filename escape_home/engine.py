@@ -53,6 +53,7 @@ _VIEW_WARNING = {
 _NOBODY = "I can't see you: step into the camera view"
 _FAR_LEG = "If you are working the leg further from the camera, turn so it is nearest"
 FAR_LEG_HINT_S = 8.0
+SCALE_JUMP = 1.4  # the shank's picture length changing this much at once: a cut
 WRONG_MOVE_S = 8.0  # a wrong-movement warning stays up this long (or until a rep)
 
 
@@ -122,6 +123,8 @@ class ExerciseTracker:
         self._problem_since = 0.0
         self._last_t = 0.0
         self._last_seen: tuple[float, float, float] | None = None
+        self._scale: float | None = None  # shank length in the picture (smoothed)
+        self._scale_jump = self._scale_n = 0
         self._hint_since: float | None = None
         self._wrong: tuple[str, float] | None = None  # (warning, when given)
 
@@ -255,19 +258,41 @@ class ExerciseTracker:
         return None
 
     def _jump_cut(self, body: Body, t: float) -> bool:
-        """True when the tracked body jumps across the frame (a cut or another person).
+        """True when the tracked body jumps (a camera cut, a zoom, another person).
 
         Real movement cannot move the hips by a third of the frame height in a
-        quarter of a second; segment lengths are not used because the pose model
-        shortens them wildly in deep, foreshortened poses.
+        quarter of a second, nor change the shank's length in the picture by 40 %
+        from one frame to the next (the longer shank of the two hardly
+        foreshortens; the torso does, wildly, in a deep squat seen from the
+        front). A scale jump must last three frames, so one garbled frame from the
+        pose model is not taken for a cut.
         """
         hip = body.mid(joint("left", "hip"), joint("right", "hip"))
         if hip is None:
             return False
         prev, self._last_seen = self._last_seen, (t, hip[0], hip[1])
-        if prev is None or t - prev[0] > 0.25:
+        if prev is not None and t - prev[0] <= 0.25:
+            if math.hypot(hip[0] - prev[1], hip[1] - prev[2]) > 0.33:
+                self._scale = None
+                return True
+        shanks = [body.dist(joint(s, "knee"), joint(s, "ankle")) for s in SIDES]
+        shank = max((x for x in shanks if x), default=None)
+        if shank is None:
             return False
-        return math.hypot(hip[0] - prev[1], hip[1] - prev[2]) > 0.33
+        if self._scale is None:
+            self._scale, self._scale_jump, self._scale_n = shank, 0, 0
+            return False
+        ratio = shank / max(self._scale, 1e-6)
+        if self._scale_n >= 10 and not 1 / SCALE_JUMP < ratio < SCALE_JUMP:
+            self._scale_jump += 1
+            if self._scale_jump >= 3:
+                self._scale, self._scale_jump = shank, 0
+                return True
+            return False
+        self._scale_jump = 0
+        self._scale_n += 1
+        self._scale += 0.2 * (shank - self._scale)
+        return False
 
     def _handle(self, ch: _Channel, cyc: Cycle | None, t: float) -> Rep | None:
         if cyc is None:

@@ -453,3 +453,108 @@ def test_seated_for_a_while_before_the_first_stand() -> None:
     s = analyse_poses("sit_to_stand", sy.generate(script))
     assert s["reps"] == 3
     assert all(r["metrics"]["trough_angle"] < 100 for r in s["reps_detail"])
+
+
+#: Older adults: (name, script settings). Each counted exercise must keep every rep.
+OLDER = {
+    "smaller range": {"depth": 0.5},
+    "slower tempo": {"out_s": 2.5, "back_s": 2.5},
+    "one hand on a chair back": {"support": True},
+    "a tremor": {"tremor": 0.004},
+    "a knee that never fully straightens": {"home": 0.15},
+    "a long hold at the top": {"hold_s": 4.0},
+    "all of these at once": {
+        "depth": 0.6,
+        "out_s": 2.0,
+        "back_s": 2.0,
+        "support": True,
+        "tremor": 0.003,
+        "home": 0.1,
+        "hold_s": 2.0,
+    },
+}
+#: What is not a rep of the exercise, by design (documented in the README).
+NOT_A_REP = {
+    ("sit_to_stand", "smaller range"): "half way up is a squat, not a stand",
+    ("step_up", "smaller range"): "a foot lifted half way is not on the step",
+    ("step_up", "all of these at once"): "a foot lifted 60 % is not on the step",
+    ("marching", "a long hold at the top"): "a 4 s hold is a balance, not a step",
+}
+OLDER_EXERCISES = {
+    "squat": 90,
+    "sit_to_stand": 90,
+    "knee_extension": 90,
+    "step_up": 90,
+    "heel_raise": 90,
+    "marching": 0,
+    "hip_abduction": 0,
+    "hamstring_curl": 90,
+    "leg_press": 90,
+    "lunge": 90,
+}
+
+
+@pytest.mark.parametrize(
+    ("exercise", "variation"),
+    [(e, v) for e in OLDER_EXERCISES for v in OLDER if (e, v) not in NOT_A_REP],
+)
+def test_older_adults_variations_keep_every_rep(exercise: str, variation: str) -> None:
+    kw: dict[str, Any] = {"noise": 0.002, **OLDER[variation]}
+    s = _count(exercise, 6, yaw=OLDER_EXERCISES[exercise], **kw)
+    assert s["reps"] == 6, s["partial_reps"]
+
+
+@pytest.mark.parametrize(("exercise", "variation"), sorted(NOT_A_REP))
+def test_what_is_not_a_rep_by_design_is_not_counted(
+    exercise: str, variation: str
+) -> None:
+    kw: dict[str, Any] = {"noise": 0.002, **OLDER[variation]}
+    assert _count(exercise, 6, yaw=OLDER_EXERCISES[exercise], **kw)["reps"] < 6
+
+
+@pytest.mark.parametrize("exercise", ["squat", "sit_to_stand", "lunge", "heel_raise"])
+def test_back_to_back_reps_without_a_pause_count(exercise: str) -> None:
+    s = _count(exercise, 6, yaw=90, rest_s=0.0, hold_s=0.0, noise=0.002)
+    assert s["reps"] == 6
+
+
+def _camera(poses: list[Pose], drift: float = 0.0, zoom: float = 1.0) -> list[Pose]:
+    """The same motion filmed by a camera that pans (`drift` frame widths per
+    second) and zooms in steadily (to `zoom` times by the end)."""
+    out = []
+    end = poses[-1].timestamp_s or 1.0
+    for p in poses:
+        u = p.timestamp_s / end
+        k = 1.0 + (zoom - 1.0) * u
+        xy = (p.xy - 0.5) * k + 0.5
+        xy[:, 0] += drift * p.timestamp_s
+        out.append(replace(p, xy=xy.astype(p.xy.dtype)))
+    return out
+
+
+@pytest.mark.parametrize("exercise", ["squat", "lunge", "sit_to_stand", "marching"])
+@pytest.mark.parametrize(("drift", "zoom"), [(0.01, 1.0), (0.0, 1.6), (0.01, 0.7)])
+def test_a_camera_that_follows_or_zooms_keeps_the_count(
+    exercise: str, drift: float, zoom: float
+) -> None:
+    yaw = 0 if exercise == "marching" else 90
+    script = sy.reps_script(
+        exercise,
+        6,
+        side="left",
+        alternate=exercise in ALTERNATING,
+        yaw=yaw,
+        noise=0.002,
+        size=0.7,
+    )
+    poses = _camera(sy.generate(script), drift, zoom)
+    assert analyse_poses(exercise, poses)["reps"] == 6
+
+
+@pytest.mark.parametrize("exercise", ["squat", "lunge", "sit_to_stand"])
+def test_a_jump_cut_to_another_framing_keeps_the_count(exercise: str) -> None:
+    a = sy.generate(sy.reps_script(exercise, 3, yaw=90, noise=0.002, size=1.0))
+    b = sy.generate(sy.reps_script(exercise, 3, yaw=0, noise=0.002, size=0.6))
+    t0 = a[-1].timestamp_s + 1 / 30
+    joined = a + [replace(p, timestamp_s=t0 + p.timestamp_s) for p in b]
+    assert analyse_poses(exercise, joined)["reps"] == 6
