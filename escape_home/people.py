@@ -20,21 +20,43 @@ The rule:
    averaged over those joints. Exercising moves the trunk and legs steadily; a person
    standing by, even one who talks with their hands, barely does. Dividing by torso
    length makes a near, large person no more "moving" than a far, small one.
-3. **First choice**, before anyone has `evidence_s` seconds of history: prefer a person
-   whose ankles are inside the frame (a whole body, as the programme's camera set-up
-   asks for), then the one nearest the middle of the frame. Once tracks have evidence,
-   the one moving most is preferred. Evidence is time followed while seen in at least
-   60% of the frames, so a phantom skeleton MediaPipe reports now and then earns none.
-4. **Stickiness with hysteresis**: the chosen person stays chosen. Another person takes
-   over only when they have `evidence_s` of history and have moved more than
-   `switch_ratio` times as much (plus `switch_margin`) for `switch_hold_s` seconds in
-   a row. If the chosen person is not found in a frame, nobody is reported (never the
-   bystander) until they have been missing for `lost_s`; then the best remaining person
-   is chosen as in step 3.
+3. **First choice**, in the first frame anyone is found (nothing is known yet about
+   how anyone moves): prefer a person whose ankles are inside the frame (a whole body,
+   as the programme's camera set-up asks for; a large person close to the camera has
+   their feet cut off), then the one nearest the middle of the frame. When the choice
+   is made again later (step 5) and tracks have `evidence_s` seconds of history, the
+   one moving most is chosen. Evidence is time followed while seen in at least 60% of
+   the frames, so a phantom skeleton MediaPipe reports now and then earns none.
+4. **Provisional until seen exercising**: a choice is *provisional* until the chosen
+   person has `evidence_s` of history and a motion of at least `proven_motion` torso
+   lengths; then it is *proven* (on the shared clips: people standing by or waiting
+   to start measure 0.005-0.04, exercisers 0.06 for heel raises up to 0.9). A
+   provisional choice (e.g. a still bystander near the middle while the exerciser
+   starts a rep at the side) is overturned quickly: a person with their ankles in view
+   (in most recent frames) who has been followed for `quick_evidence_s` and has moved
+   more than `switch_ratio` times as much (plus `switch_margin`) for `quick_hold_s`
+   takes over. A wrong first choice so lasts under a second (0.5 s of evidence plus
+   0.25 s by default), not the whole first rep.
+5. **Stickiness with hysteresis** once proven: another person takes over only when
+   they have `evidence_s` of history and have moved more than `switch_ratio` times as
+   much (plus `switch_margin`) for `switch_hold_s` seconds in a row. If the chosen
+   person is not found in a frame, nobody is reported (never the bystander) until they
+   have been missing for `lost_s`; then the best remaining person is chosen as in
+   step 3, provisionally.
+
+Whether the chosen person is proven is only worked out while someone else is in view
+(with one person there is nobody to compare), from the last `window_s`, so a choice
+is proven if the person was seen exercising within that window. Everything is causal
+(only frames up to now are used) and cheap: with one person in view, no motion sums
+at all; with more, a few small numpy reductions over the last `window_s` of 8 joints
+per person (~0.1 ms a frame for two people).
 
 Known limits: it cannot tell the exerciser from a bystander who moves their trunk and
 legs more (e.g. someone walking about during a balance hold, where the exerciser is
-still) for longer than `switch_hold_s`; two people crossing may swap tracks.
+still, so never proven) for longer than `quick_hold_s` (`switch_hold_s` once proven);
+two people crossing may swap tracks. It can only choose among the people MediaPipe
+finds: `pose.PoseEstimator` looks a second time, with the people it found painted
+over, so that a person next to a large bystander is not missed.
 """
 
 from __future__ import annotations
@@ -121,6 +143,8 @@ class _Track:
     off_centre: float
     history: deque[tuple[float, F64]] = field(default_factory=deque)
     ahead_since: float | None = None  # when it started out-moving the chosen one
+    proven: bool = False  # chosen, and seen moving like an exerciser (step 4)
+    feet: float = 0.0  # running share of frames with both ankles in view
 
     def motion(self) -> float:
         """Spread of the trunk and leg joints over the window, in torso lengths."""
@@ -157,6 +181,9 @@ class PersonSelector:
         switch_ratio: float = 2.0,
         switch_margin: float = 0.05,
         switch_hold_s: float = 0.5,
+        quick_evidence_s: float = 0.5,
+        quick_hold_s: float = 0.25,
+        proven_motion: float = 0.05,
         lost_s: float = 1.0,
         drop_s: float = 2.0,
         duplicate_iou: float = 0.5,
@@ -168,11 +195,19 @@ class PersonSelector:
             )
         if switch_ratio < 1:
             raise ValueError(f"switch_ratio must be >= 1, got {switch_ratio}")
+        if not 0 < quick_evidence_s <= evidence_s:
+            raise ValueError(
+                f"quick_evidence_s must be in (0, evidence_s={evidence_s}], "
+                f"got {quick_evidence_s}"
+            )
         self.window_s = window_s
         self.evidence_s = evidence_s
         self.switch_ratio = switch_ratio
         self.switch_margin = switch_margin
         self.switch_hold_s = switch_hold_s
+        self.quick_evidence_s = quick_evidence_s
+        self.quick_hold_s = quick_hold_s
+        self.proven_motion = proven_motion
         self.lost_s = lost_s
         self.drop_s = max(drop_s, lost_s)
         self.duplicate_iou = duplicate_iou
@@ -216,6 +251,8 @@ class PersonSelector:
         chosen = by_id.get(self.selected_id) if self.selected_id is not None else None
         if chosen is None or t - chosen.last_t > self.lost_s:
             chosen = self._first_choice(t, seen)
+            if chosen is not None:
+                chosen.proven = False
         elif chosen.id in seen:
             chosen = self._maybe_switch(t, chosen, seen)
         self.selected_id = chosen.id if chosen is not None else None
@@ -280,6 +317,10 @@ class PersonSelector:
         tr.scale = 0.8 * tr.scale + 0.2 * cand.scale
         tr.last_t = t
         tr.whole_body = cand.whole_body
+        # Smoothed, so an ankle estimate flickering at the frame's edge does not
+        # flip the person in and out of a quick take-over (step 4).
+        seen_feet = float(cand.whole_body)
+        tr.feet = seen_feet if not tr.history else 0.8 * tr.feet + 0.2 * seen_feet
         tr.off_centre = cand.off_centre
         tr.history.append((t, cand.joints))
         while tr.history and t - tr.history[0][0] > self.window_s:
@@ -302,25 +343,36 @@ class PersonSelector:
     def _maybe_switch(self, t: float, chosen: _Track, seen: dict[int, int]) -> _Track:
         if len(self._tracks) == 1:  # the common case: nobody else to compare with
             return chosen
-        floor = self.switch_ratio * chosen.motion() + self.switch_margin
-        best = chosen
+        own = chosen.motion()
+        if (
+            not chosen.proven
+            and own >= self.proven_motion
+            and chosen.evidence(self._dt) >= self.evidence_s
+        ):
+            chosen.proven = True  # from now on only sustained evidence overturns it
+        floor = self.switch_ratio * own + self.switch_margin
+        # A proven choice gives way only to long, sustained evidence; a provisional
+        # one to a whole-body person seen moving for a moment (module doc, step 4).
+        provisional = not chosen.proven
+        best, best_motion = chosen, own
         for tr in self._tracks:
-            if (
-                tr is chosen
-                or tr.id not in seen
-                or tr.evidence(self._dt) < self.evidence_s
-            ):
+            fast = provisional and tr.feet >= 0.5
+            need_s = self.quick_evidence_s if fast else self.evidence_s
+            hold_s = self.quick_hold_s if fast else self.switch_hold_s
+            if tr is chosen or tr.id not in seen or tr.evidence(self._dt) < need_s:
                 tr.ahead_since = None
                 continue
-            if tr.motion() > floor:
+            motion = tr.motion()
+            if motion > floor:
                 if tr.ahead_since is None:
                     tr.ahead_since = t
-                if t - tr.ahead_since >= self.switch_hold_s and (
-                    best is chosen or tr.motion() > best.motion()
+                if t - tr.ahead_since >= hold_s and (
+                    best is chosen or motion > best_motion
                 ):
-                    best = tr
+                    best, best_motion = tr, motion
             else:
                 tr.ahead_since = None
         if best is not chosen:
             best.ahead_since = None
+            best.proven = False
         return best
