@@ -39,6 +39,7 @@ def evidence(**kw: Any) -> MovementEvidence:
     ev.frames, ev.side_frames = 30, 0
     ev.posture = "standing"
     ev.hip_start, ev.hip_lo, ev.hip_hi, ev.stand = 2.0, 1.7, 2.2, 2.0
+    ev.pic_lo, ev.pic_hi = math.inf, -math.inf  # the picture measure: not seen
     ev.thigh_min = {"left": 0.5, "right": 0.9}
     ev.thigh_max = {"left": 1.0, "right": 1.0}
     ev.split = {"left": 0.4}
