@@ -370,8 +370,8 @@ class RepCounter:
                     # start-ward position sets the level.
                     if u <= self._a_u or t - self._a_t > 3.0:
                         self._a_u, self._a_t = u, t
-                    if u - self._a_u < self._leave():
-                        return None
+                    if u - self._a_u < max(self._leave(), 0.5 * self.config.deep_min):
+                        return None  # not yet a turn (jitter at the far point)
                     u = self._a_u
                     self._open = self._a_t == self._first_t
                 self._level = u

@@ -558,3 +558,10 @@ def test_a_jump_cut_to_another_framing_keeps_the_count(exercise: str) -> None:
     t0 = a[-1].timestamp_s + 1 / 30
     joined = a + [replace(p, timestamp_s=t0 + p.timestamp_s) for p in b]
     assert analyse_poses(exercise, joined)["reps"] == 6
+
+
+@pytest.mark.parametrize("yaw", [90, 60])
+def test_mini_squats_of_25_degrees_count_side_on(yaw: float) -> None:
+    s = _count("squat", 6, yaw=yaw, depth=0.3, out_s=1.5, back_s=1.5, noise=0.003)
+    assert s["reps"] == 6
+    assert all(r["metrics"]["trough_angle"] > 145 for r in s["reps_detail"])
