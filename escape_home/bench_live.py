@@ -129,7 +129,7 @@ def measure(model: str = "full") -> dict[str, Any]:
                 target=_read_events, args=(port, stop, latencies), daemon=True
             ),
         ]
-        while worker.state()["camera"]["status"] != "ok":
+        while worker.state().camera["status"] != "ok":
             time.sleep(0.05)  # the model is loaded and frames are flowing
         for c in clients:
             c.start()
@@ -142,7 +142,7 @@ def measure(model: str = "full") -> dict[str, Any]:
         duration = PLAYS * 10.7 - 0.5
         time.sleep(duration)
         elapsed = time.monotonic() - started
-        reps = worker.state()["reps"]
+        reps = worker.state().reps
         stop.set()
         processed = len(worker.timings["pose"])
         dropped = worker.camera.dropped - dropped0

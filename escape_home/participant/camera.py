@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, TypedDict
 
 import cv2
 import numpy as np
@@ -38,6 +38,13 @@ MESSAGES = {
     "frozen": "The camera picture is not changing. It may have frozen. I will "
     "keep trying.",
 }
+
+
+class CameraStatus(TypedDict):
+    """What `Capture.status()` says: a fault name (a key of MESSAGES) and its words."""
+
+    status: str
+    message: str
 
 
 def open_source(spec: str) -> Any:
@@ -105,7 +112,7 @@ class Capture:
             self._taken = self._frame[0]
             return self._frame
 
-    def status(self) -> dict[str, str]:
+    def status(self) -> CameraStatus:
         with self._lock:
             fault = self._fault
             if fault == "starting" and time.monotonic() - self._last_t > 10 * STALL_S:

@@ -5,7 +5,8 @@ newest frame (older ones are dropped, never queued), so a slow model never build
 lag. The pipeline thread takes the newest frame, runs pose estimation and the
 tracker, hands events to a callback (which must not block: the app's callback puts
 them on the database writer's queue), draws the overlay, encodes the JPEG for the
-MJPEG stream and publishes a state snapshot that pages read.
+MJPEG stream and publishes the state (`LiveState`) that pages read: readers get a
+copy taken under the lock.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ import numpy as np
 from escape_home.errors import EscapeHomeError, UnknownExercise
 from escape_home.landmarks import Pose
 from escape_home.participant import camera
+from escape_home.participant.camera import CameraStatus
 from escape_home.participant.framing import assess
+from escape_home.participant.live_state import LiveState, Mode, no_framing
 from escape_home.participant.pipeline import (
     Estimator,
     Event,
@@ -48,6 +51,8 @@ TEST_POSES_MAX = 90 * 30
 
 class LiveWorker:
     """Runs capture and the pipeline; pages read `state()` and `jpeg()`.
+
+    Every read or change of the state holds the lock; readers get a copy.
 
     Args:
         source: Camera index ("0") or a video file (played at its own speed, looped).
@@ -81,30 +86,7 @@ class LiveWorker:
         # time of "go" on the poses' clock (seconds since the camera's t0).
         self._test_poses: deque[Pose] = deque(maxlen=TEST_POSES_MAX)
         self._test_go_s: float | None = None
-        self._state: dict[str, Any] = {
-            "seq": 0,
-            "mode": "idle",
-            "set_id": None,
-            "exercise": None,
-            "tracking": False,
-            "paused": False,
-            "reps": 0,
-            "reps_by_side": {},
-            "phase": "idle",
-            "signal": None,
-            "cue": None,
-            "cue_seq": 0,
-            "warning": None,
-            "hold_s": 0.0,
-            "want_view": None,
-            "framing": {"ok": False, "ready": False, "messages": []},
-            "camera": {"status": "starting", "message": "Starting the camera..."},
-            "model_error": None,
-            "rep_capture_t": None,
-            "fps": 0.0,
-            "rep_times": [],
-            "begun_t": 0.0,
-        }
+        self._state = LiveState()
         self._jpeg: bytes | None = None
         self._jpeg_seq = 0
         self._good_frames = 0
@@ -136,7 +118,7 @@ class LiveWorker:
 
     def begin(
         self,
-        mode: str,
+        mode: Mode,
         exercise: str | None = None,
         set_id: int | None = None,
         want_view: str | None = None,
@@ -157,30 +139,29 @@ class LiveWorker:
             begun = time.monotonic()
             self._test_go_s = begun - self.camera.t0 if mode == "test" else None
             self._good_frames = 0
-            self._state.update(
-                mode=mode,
-                exercise=exercise,
-                set_id=set_id,
-                tracking=tracker is not None,
-                paused=False,
-                reps=0,
-                reps_by_side={},
-                phase="idle",
-                cue=None,
-                warning=None,
-                hold_s=0.0,
-                want_view=want_view,
-                rep_capture_t=None,
-                rep_times=[],
-                begun_t=begun,
-                framing={"ok": False, "ready": False, "messages": []},
-            )
+            st = self._state
+            st.mode = mode
+            st.exercise = exercise
+            st.set_id = set_id
+            st.tracking = tracker is not None
+            st.paused = False
+            st.reps = 0
+            st.reps_by_side = {}
+            st.phase = "idle"
+            st.cue = None
+            st.warning = None
+            st.hold_s = 0.0
+            st.want_view = want_view
+            st.rep_capture_t = None
+            st.rep_times = []
+            st.begun_t = begun
+            st.framing = no_framing()
             self._publish()
         return tracker is not None
 
     def pause(self, paused: bool) -> None:
         with self._changed:
-            self._state["paused"] = paused
+            self._state.paused = paused
             self._publish()
 
     @property
@@ -200,7 +181,7 @@ class LiveWorker:
         with self._changed:
             self._changed.wait_for(
                 lambda: (
-                    self._state["mode"] != "test"
+                    self._state.mode != "test"
                     or self._stop.is_set()
                     or (
                         bool(self._test_poses)
@@ -214,40 +195,59 @@ class LiveWorker:
     def end(self) -> dict[str, Any]:
         """Stop counting; return the tracker's summary (empty if none)."""
         with self._changed:
-            tracker, self._tracker = self._tracker, None
-            self._test_poses.clear()
-            self._test_go_s = None
-            self._state.update(mode="idle", set_id=None, tracking=False, cue=None)
-            self._publish()
+            tracker = self._end()
         return tracker.summary() if tracker is not None else {}
+
+    def end_set(self, set_id: int) -> tuple[LiveState, dict[str, Any]] | None:
+        """End set `set_id` if it is the one running (checked under the lock).
+
+        Returns its last state and the tracker's summary (empty if none), or None
+        (nothing ended) when another set, or none, is running.
+        """
+        with self._changed:
+            if self._state.set_id != set_id:
+                return None
+            last = self._state.copy()
+            tracker = self._end()
+        return last, tracker.summary() if tracker is not None else {}
+
+    def _end(self) -> Tracker | None:
+        """Stop counting; return the tracker that was counting (caller locks)."""
+        tracker, self._tracker = self._tracker, None
+        self._test_poses.clear()
+        self._test_go_s = None
+        st = self._state
+        st.mode, st.set_id, st.tracking, st.cue = "idle", None, False, None
+        self._publish()
+        return tracker
 
     # ------------------------------------------------------------------ output
 
     def _wanted(self) -> bool:
         """Is anyone using the camera? (Called by the capture thread.)"""
         with self._lock:
-            if self._state["mode"] != "idle":
+            if self._state.mode != "idle":
                 return True
         return time.monotonic() - self._last_demand < IDLE_S
 
-    def state(self) -> dict[str, Any]:
-        """The current state (a page is interested: keeps the camera on)."""
+    def state(self) -> LiveState:
+        """A copy of the state (a page is interested: keeps the camera on)."""
         self._last_demand = time.monotonic()
         return self.peek()
 
-    def peek(self) -> dict[str, Any]:
-        """The current state, without counting as interest in the camera."""
+    def peek(self) -> LiveState:
+        """A copy of the state, without counting as interest in the camera."""
         with self._lock:
-            return dict(self._state)
+            return self._state.copy()
 
-    def wait_state(self, after_seq: int, timeout: float) -> dict[str, Any]:
+    def wait_state(self, after_seq: int, timeout: float) -> LiveState:
         """Block until the state changes past `after_seq` (or the timeout)."""
         self._last_demand = time.monotonic()
         with self._changed:
             self._changed.wait_for(
-                lambda: self._state["seq"] != after_seq or self._stop.is_set(), timeout
+                lambda: self._state.seq != after_seq or self._stop.is_set(), timeout
             )
-            return dict(self._state)
+            return self._state.copy()
 
     def jpeg(self, after_seq: int, timeout: float) -> tuple[bytes | None, int]:
         """Block until a newer annotated frame exists; return it with its number."""
@@ -260,7 +260,7 @@ class LiveWorker:
 
     def _publish(self) -> None:
         """Bump the state number and wake readers (caller holds the lock)."""
-        self._state["seq"] += 1
+        self._state.seq += 1
         self._changed.notify_all()
 
     # ---------------------------------------------------------------- pipeline
@@ -270,9 +270,7 @@ class LiveWorker:
             estimator = self._make_estimator(self._model)
         except (EscapeHomeError, ImportError, RuntimeError, OSError) as exc:
             with self._changed:
-                self._state["model_error"] = (
-                    f"The pose model could not be loaded: {exc}"
-                )
+                self._state.model_error = f"The pose model could not be loaded: {exc}"
                 self._publish()
             estimator = None
         annotator = make_annotator()
@@ -294,18 +292,16 @@ class LiveWorker:
                 fps_n += 1
                 if time.monotonic() - fps_t >= 2.0:
                     with self._lock:
-                        self._state["fps"] = round(
-                            fps_n / (time.monotonic() - fps_t), 1
-                        )
+                        self._state.fps = round(fps_n / (time.monotonic() - fps_t), 1)
                     fps_t, fps_n = time.monotonic(), 0
         finally:
             if estimator is not None:
                 estimator.close()
 
-    def _set_camera(self, status: dict[str, str]) -> None:
+    def _set_camera(self, status: CameraStatus) -> None:
         with self._changed:
-            if self._state["camera"] != status:
-                self._state["camera"] = status
+            if self._state.camera != status:
+                self._state.camera = status
                 self._publish()
 
     def _step(
@@ -315,7 +311,7 @@ class LiveWorker:
         image: Any,
         capture_t: float,
         frame_no: int,
-        status: dict[str, str],
+        status: CameraStatus,
     ) -> None:
         t0 = time.perf_counter()
         ts = capture_t - self.camera.t0
@@ -326,9 +322,9 @@ class LiveWorker:
         )
         t1 = time.perf_counter()
         with self._lock:
-            tracker = None if self._state["paused"] else self._tracker
-            set_id = self._state["set_id"]
-            want_view = self._state["want_view"]
+            tracker = None if self._state.paused else self._tracker
+            set_id = self._state.set_id
+            want_view = self._state.want_view
             if self._test_go_s is not None:
                 self._test_poses.append(pose)  # O(1); scored when the test ends
         update = tracker.update(pose) if tracker is not None else None
@@ -339,9 +335,9 @@ class LiveWorker:
         framing = assess(pose, float(np.mean(small)), want_view)
         with self._changed:
             st = self._state
-            st["camera"] = status
+            st.camera = status
             self._good_frames = self._good_frames + 1 if framing.ok else 0
-            st["framing"] = {
+            st.framing = {
                 "ok": framing.ok,
                 "ready": self._good_frames >= READY_FRAMES,
                 "messages": framing.messages,

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from escape_home.events import FrameUpdate, Hold, Rep
 from escape_home.landmarks import Pose
+from escape_home.participant.live_state import LiveState
 
 
 class Estimator(Protocol):
@@ -52,24 +53,23 @@ def make_annotator() -> Any:
     return Annotator()
 
 
-def apply_update(st: dict[str, Any], update: FrameUpdate, capture_t: float) -> None:
+def apply_update(st: LiveState, update: FrameUpdate, capture_t: float) -> None:
     """Merge the engine's report on one frame into the page state (caller locks).
 
     A new cue replaces the old one only when its text changes, so the page speaks
     each cue once; the capture time of the frame that completed a rep is kept for
     the latency measurement.
     """
-    if update.reps != st["reps"]:
-        st["rep_capture_t"] = capture_t
-        st["rep_times"] = [*st["rep_times"], round(capture_t - st["begun_t"], 2)]
-    st.update(
-        reps=update.reps,
-        reps_by_side=update.reps_by_side,
-        phase=update.phase,
-        signal=update.signal,
-        warning=update.warning,
-        hold_s=round(update.hold_s, 1),
-    )
-    if update.cue is not None and (st["cue"] or {}).get("text") != update.cue.text:
-        st["cue"] = {"key": update.cue.key, "text": update.cue.text}
-        st["cue_seq"] += 1
+    if update.reps != st.reps:
+        st.rep_capture_t = capture_t
+        st.rep_times = [*st.rep_times, round(capture_t - st.begun_t, 2)]
+    st.reps = update.reps
+    st.reps_by_side = update.reps_by_side
+    st.phase = update.phase
+    st.signal = update.signal
+    st.warning = update.warning
+    st.hold_s = round(update.hold_s, 1)
+    shown = st.cue["text"] if st.cue is not None else None
+    if update.cue is not None and shown != update.cue.text:
+        st.cue = {"key": update.cue.key, "text": update.cue.text}
+        st.cue_seq += 1

@@ -16,13 +16,16 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flask import Flask
 
 from escape_home.errors import EscapeHomeError, InvalidProgressLog
 from escape_home.participant import db, export, store
+
+if TYPE_CHECKING:
+    from escape_home.participant.live import LiveWorker
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +97,7 @@ class RemoteClient:
         self._path = app.config["DATABASE"]
         self._writer = db.get_writer_of(app)
         self._retry_s = float(app.config["REMOTE_RETRY_S"])
-        self.live: Any = None  # the LiveWorker, when there is a camera
+        self.live: LiveWorker | None = None  # when there is a camera
         self._announced: dict[str, Any] | None = None
         self.last_error: str | None = None
         self.last_upload: str | None = None
@@ -213,12 +216,12 @@ class RemoteClient:
             st = worker.peek()
             if announced is not None:
                 body = {**announced, "ts": time.time()}
-            elif st["mode"] == "exercise" and st["exercise"] is not None:
+            elif st.mode == "exercise" and st.exercise is not None:
                 body = {
-                    "exercise": st["exercise"],
-                    "reps": int(st["reps"]),
-                    "cue": (st["cue"] or {}).get("text"),
-                    "state": "paused" if st["paused"] else "exercising",
+                    "exercise": st.exercise,
+                    "reps": st.reps,
+                    "cue": st.cue["text"] if st.cue is not None else None,
+                    "state": "paused" if st.paused else "exercising",
                     "ts": time.time(),
                 }
             else:

@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
+from escape_home.participant.live_state import LiveState
+
 bp = Blueprint("live", __name__)
 
 #: How long a stream waits for news before sending a keep-alive.
@@ -21,10 +23,10 @@ def worker() -> Any:
     return w
 
 
-def public_state(state: dict[str, Any]) -> dict[str, Any]:
+def public_state(state: LiveState, storage_error: str | None) -> dict[str, Any]:
     """The state a page sees, plus the storage message if saving is failing."""
-    out = dict(state)
-    out["storage_error"] = current_app.extensions["escape_home.writer"].error
+    out = state.to_json()
+    out["storage_error"] = storage_error
     return out
 
 
@@ -66,12 +68,11 @@ def events() -> Response:
         yield "retry: 1000\n\n"
         while not w.stopped:
             st = w.wait_state(seq, KEEPALIVE_S)
-            if st["seq"] == seq:
+            if st.seq == seq:
                 yield ": keep-alive\n\n"
                 continue
-            seq = st["seq"]
-            st["storage_error"] = writer.error
-            yield f"data: {json.dumps(st)}\n\n"
+            seq = st.seq
+            yield f"data: {json.dumps(public_state(st, writer.error))}\n\n"
 
     return Response(
         stream(),
@@ -82,7 +83,8 @@ def events() -> Response:
 
 @bp.route("/live/state")
 def state() -> Response:
-    return jsonify(public_state(worker().state()))
+    st = worker().state()
+    return jsonify(public_state(st, current_app.extensions["escape_home.writer"].error))
 
 
 @bp.post("/api/live/check")

@@ -141,11 +141,12 @@ def set_end(sid: str, set_id: int) -> Response:
         abort(400, "outcome must be done, skipped or stopped")
     worker = live()
     summary: dict[str, Any] = {}
-    if worker is not None and worker.state()["set_id"] == set_id:
-        st = worker.state()
-        summary = worker.end()
+    # Checked and ended under one hold of the worker's lock.
+    ended = worker.end_set(set_id) if worker is not None else None
+    if ended is not None:
+        st, summary = ended
         current_app.extensions["escape_home.remote"].announce(
-            "resting", st["exercise"], int(st["reps"])
+            "resting", st.exercise, st.reps
         )
     partial = summary.get("partial_reps")
     partial_n = len(partial) if isinstance(partial, list) else partial

@@ -93,12 +93,12 @@ def run(
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         st = worker.wait_state(seq, 0.1)
-        seq = st["seq"]
-        status = st["camera"]["status"]
+        seq = st.seq
+        status = st.camera["status"]
         if not seen or seen[-1] != status:
             seen.append(status)
-            messages[status] = st["camera"]["message"]
-    reps = worker.state()["reps"]
+            messages[status] = st.camera["message"]
+    reps = worker.state().reps
     worker.stop()
     for status in seen:
         if status not in ("ok", "starting"):
@@ -155,14 +155,14 @@ def test_camera_is_released_when_no_page_needs_it(
     worker.start()
     try:
         deadline = time.monotonic() + 5
-        while worker.peek()["camera"]["status"] != "idle":
+        while worker.peek().camera["status"] != "idle":
             assert time.monotonic() < deadline, "camera never released"
             time.sleep(0.05)
-        assert "off" in worker.peek()["camera"]["message"]
+        assert "off" in worker.peek().camera["message"]
         assert len(opener.cameras) == 1  # only the first camera was opened
         worker.begin("check")  # a page wants the picture again
         deadline = time.monotonic() + 5
-        while worker.state()["camera"]["status"] != "ok":
+        while worker.state().camera["status"] != "ok":
             assert time.monotonic() < deadline, "camera never came back"
             time.sleep(0.05)
         assert not opener.cameras  # reopened
