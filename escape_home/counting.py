@@ -227,7 +227,8 @@ class RepCounter:
         """Abandon the cycle in progress (tracking jumped, e.g. a camera cut)."""
         ev = self._abandon(t, "tracking was lost during the rep")
         self._reset_state()
-        self._starts.clear()
+        for levels in (self._starts, self._depths, self._fars):
+            levels.clear()  # another framing: the person's range is read anew
         self._level = None
         return ev
 
