@@ -164,10 +164,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return session_user(user_id)  # server-side: sign-out really ends it
 
     csrf = CSRFProtect(app)
-    from escape_home.instructor import api, views_cohorts, views_main
+    from escape_home.instructor import api, views_cohorts, views_lessons, views_main
 
     app.register_blueprint(views_main.bp)
     app.register_blueprint(views_cohorts.bp)
+    app.register_blueprint(views_lessons.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the token API: no cookies, so no CSRF
 

@@ -96,6 +96,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         _start_live(app)
 
     from escape_home.participant import (
+        views_lessons,
         views_live,
         views_progress,
         views_session,
@@ -109,6 +110,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         views_live.bp,
         views_progress.bp,
         views_tests.bp,
+        views_lessons.bp,
     ):
         app.register_blueprint(bp)
     app.before_request(_own_pages_only)

@@ -86,6 +86,7 @@ class Programme:
                 "kind": "education",
                 "title": s["theme"]["title"],
                 "text": s["theme"]["text"],
+                "lesson": number,  # the full lesson: data/lessons.toml (issue 14)
             }
         ]
         for move in self.data["warm_up"]:

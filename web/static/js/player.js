@@ -152,6 +152,10 @@
   function education(step) {
     heading("Today's topic: " + step.title);
     paragraphs(step.text);
+    if (step.lesson) {  /* the full lesson, read aloud, with its questions (issue 14) */
+      card.appendChild(EH.el("p", {}, "")).appendChild(EH.el("a", { "class": "btn secondary", id: "lesson-link",
+        href: "/lessons/" + step.lesson + "?session=" + encodeURIComponent(sid) }, "Read or listen to the full lesson"));
+    }
     announce(step.text);
     setPrimary("Next", next);
     autoGo(5, next);

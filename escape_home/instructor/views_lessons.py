@@ -1,0 +1,29 @@
+"""The instructor's view of the twelve lessons and their clinical sign-off (issue 14).
+
+A lesson whose ``reviewed_by`` (data/lessons.toml) is empty shows as "awaiting
+clinical review"; the page lists every lesson's sources and questions so a
+physiotherapist can check them before signing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template
+from flask_login import login_required
+
+from escape_home.lessons import BELIEFS, load_lessons
+
+bp = Blueprint("lesson_review", __name__)
+
+
+@bp.route("/lessons", methods=["GET"])
+@login_required
+def index() -> Any:
+    lessons = load_lessons()
+    return render_template(
+        "instructor/lessons.html",
+        lessons=lessons,
+        beliefs=BELIEFS,
+        awaiting=sum(not lesson.reviewed for lesson in lessons),
+    )
