@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import time
 from typing import Any
 
@@ -16,7 +15,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from escape_home import progress_log
+from escape_home import messages, progress_log
 from escape_home.errors import InvalidProgressLog
 from escape_home.instructor import db
 from escape_home.instructor.ingest import UploadConflict, store_log
@@ -39,10 +38,6 @@ from escape_home.instructor.security import (
 from escape_home.instructor.text import clean_name
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-_EXERCISES = set(progress_log.schema()["$defs"]["exercise"]["enum"])
-_LIVE_STATES = {"joined", "exercising", "resting", "paused", "finished", "left"}
-_LIVE_FIELDS = {"exercise", "reps", "cue", "state", "ts"}
 
 
 def _error(message: str, status: int) -> Response:
@@ -95,16 +90,13 @@ def _too_deep(raw: bytes, limit: int) -> bool:
     return False
 
 
-def _not_text(value: str) -> str | None:
-    """Why `value` cannot be stored as text, or None. JSON's \\uD800 escapes
-    decode to lone surrogates, which no database encoding accepts."""
-    if "\x00" in value:
-        return "contains a NUL character"
+def _message(name: str) -> dict[str, Any]:
+    """The request body checked against message `name` (data/messages): a 400 naming
+    the field otherwise."""
     try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "contains a lone surrogate (not valid Unicode text)"
-    return None
+        return messages.validate(name, _json_body())
+    except messages.InvalidMessage as exc:
+        abort(400, description=str(exc))
 
 
 def _no_constant(name: str) -> Any:
@@ -113,14 +105,8 @@ def _no_constant(name: str) -> Any:
 
 @bp.route("/enrol", methods=["POST"])
 def enrol() -> Any:
-    body = _json_body()
-    code, nickname = body.get("code"), body.get("nickname")
-    if not isinstance(code, str) or not code.strip() or len(code) > 40:
-        return _error("code: enter the enrolment code your instructor gave you", 400)
-    if not isinstance(nickname, str) or len(nickname) > 200:
-        return _error("nickname: give a name of 1 to 60 characters", 400)
-    if (problem := _not_text(nickname)) is not None:
-        return _error(f"nickname: {problem}", 400)
+    body = _message("enrol")
+    code, nickname = body["code"], body["nickname"]
     # Bidi overrides and invisible characters removed, control characters and
     # line breaks made spaces: a name cannot change how the text beside it shows.
     nickname = clean_name(nickname)
@@ -229,45 +215,19 @@ def _store(pid: int, log: dict[str, Any], raw: bytes) -> dict[str, int]:
 
 
 def _live_fields(body: dict[str, Any]) -> dict[str, Any]:
-    extra = sorted(set(body) - _LIVE_FIELDS)
-    if extra:
-        abort(400, description=f"{extra[0][:40]!r}: unexpected field")
-    exercise, reps, cue = body.get("exercise"), body.get("reps", 0), body.get("cue")
-    state, ts = body.get("state", "exercising"), body.get("ts")
-    if exercise is not None and exercise not in _EXERCISES:
-        abort(400, description="exercise: not a known exercise ID")
-    if isinstance(reps, bool) or not isinstance(reps, int) or not 0 <= reps <= 10000:
-        abort(400, description="reps: must be a whole number from 0 to 10000")
-    if cue is not None and (not isinstance(cue, str) or len(cue) > 200):
-        abort(400, description="cue: must be text of at most 200 characters")
-    if isinstance(cue, str):
-        if (problem := _not_text(cue)) is not None:
-            abort(400, description=f"cue: {problem}")
-        cue = clean_name(cue) or None  # shown beside the name on the live board
-    if state not in _LIVE_STATES:
-        abort(
-            400, description=f"state: must be one of {', '.join(sorted(_LIVE_STATES))}"
-        )
-    if ts is not None and (
-        isinstance(ts, bool)
-        or not isinstance(ts, int | float)
-        or not math.isfinite(ts)
-        or not 0 <= ts < 1e11
-    ):
-        abort(400, description="ts: must be seconds since 1970")
-    return {
-        "exercise": exercise,
-        "reps": reps,
-        "cue": cue,
-        "state": state,
-        "client_ts": None if ts is None else float(ts),
-    }
+    """A checked live update (schema data/messages/live) as LiveStatus columns."""
+    fields = messages.with_defaults("live", body)
+    cue, ts = fields.pop("cue"), fields.pop("ts")
+    # Shown beside the name on the live board: cleaned like a name.
+    fields["cue"] = (clean_name(cue) or None) if isinstance(cue, str) else None
+    fields["client_ts"] = None if ts is None else float(ts)
+    return fields
 
 
 @bp.route("/live", methods=["POST"])
 def live() -> Any:
     participant = bearer_participant()
-    fields = _live_fields(_json_body())
+    fields = _live_fields(_message("live"))
     pid, cohort_id = participant.id, participant.cohort_id
     for attempt in (0, 1):
         try:

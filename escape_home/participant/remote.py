@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from escape_home import messages
 from escape_home.errors import EscapeHomeError, InvalidProgressLog
 from escape_home.participant import db, export, store
 
@@ -74,20 +75,28 @@ def post_json(url: str, body: Any, token: str | None = None) -> tuple[int, Any]:
 
 
 def enrol(server: str, code: str, nickname: str) -> tuple[str, str]:
-    """Exchange an enrolment code for (participant_id, token)."""
-    status, body = post_json(
-        f"{server}/api/enrol", {"code": code, "nickname": nickname}
-    )
+    """Exchange an enrolment code for (participant_id, token).
+
+    The request and the reply are checked against their schemas (data/messages).
+    """
+    try:
+        request = messages.validate("enrol", {"code": code, "nickname": nickname})
+    except messages.InvalidMessage as exc:
+        raise RemoteError(f"That cannot be sent to the server ({exc}).") from None
+    status, body = post_json(f"{server}/api/enrol", request)
     if status >= 400 or not isinstance(body, dict):
         reason = body.get("error") if isinstance(body, dict) else None
         raise RemoteError(
             f"The server did not accept the code ({reason or f'error {status}'}). "
             "Check the code with your instructor."
         )
-    pid, token = body.get("participant_id"), body.get("token")
-    if not isinstance(pid, str) or not isinstance(token, str):
-        raise RemoteError("The server sent an unexpected answer. Try again later.")
-    return pid, token
+    try:
+        reply = messages.validate("enrol-reply", body)
+    except messages.InvalidMessage:
+        raise RemoteError(
+            "The server sent an unexpected answer. Try again later."
+        ) from None
+    return str(reply["participant_id"]), str(reply["token"])
 
 
 class RemoteClient:
@@ -137,7 +146,8 @@ class RemoteClient:
         self._live_wake.set()
 
     def announce(self, state: str, exercise: str | None, reps: int) -> None:
-        """Tell the live board about a pause in counting ("resting", "done")."""
+        """Tell the live board about a change outside a set: `state` is one of
+        `messages.live_states()` (JOINED, RESTING, FINISHED, LEFT)."""
         self._announced = {
             "exercise": exercise,
             "reps": reps,
@@ -211,20 +221,30 @@ class RemoteClient:
             self._live_wake.clear()
             worker = self.live
             announced, self._announced = self._announced, None
-            if worker is None or time.monotonic() < backoff_until:
+            if time.monotonic() < backoff_until:
+                if announced is not None and self._announced is None:
+                    self._announced = announced  # sent once the server answers
                 continue
-            st = worker.peek()
-            if announced is not None:
+            if announced is not None:  # with or without a camera
                 body = {**announced, "ts": time.time()}
-            elif st.mode == "exercise" and st.exercise is not None:
+            elif worker is None:
+                continue
+            elif (st := worker.peek()).mode == "exercise" and st.exercise is not None:
                 body = {
                     "exercise": st.exercise,
                     "reps": st.reps,
                     "cue": st.cue["text"] if st.cue is not None else None,
-                    "state": "paused" if st.paused else "exercising",
+                    "state": messages.PAUSED if st.paused else messages.EXERCISING,
                     "ts": time.time(),
                 }
             else:
+                continue
+            if isinstance(body["cue"], str):
+                body["cue"] = body["cue"][: messages.cue_limit()]
+            try:
+                body = messages.validate("live", body)
+            except messages.InvalidMessage as exc:  # the server would refuse it
+                log.error("live update not sent: %s", exc)
                 continue
             s = self._settings()
             if not s["server"] or not s["token"]:

@@ -18,6 +18,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
+from escape_home import messages
 from escape_home.participant import progress_store, progression, store
 from escape_home.participant.db import get_db, get_writer
 from escape_home.participant.views_setup import programme, score
@@ -61,6 +62,9 @@ def pain_before(sid: str) -> Any:
             flash("Please choose a number from 0 to 10.")
         else:
             get_writer().call(lambda c: store.update_session(c, sid, pain_before=value))
+            current_app.extensions["escape_home.remote"].announce(
+                messages.JOINED, None, 0
+            )
             return redirect(url_for("session.camera", sid=sid))
     return render_template("participant/pain_before.html", session=row)
 
@@ -146,7 +150,7 @@ def set_end(sid: str, set_id: int) -> Response:
     if ended is not None:
         st, summary = ended
         current_app.extensions["escape_home.remote"].announce(
-            "resting", st.exercise, st.reps
+            messages.RESTING, st.exercise, st.reps
         )
     partial = summary.get("partial_reps")
     partial_n = len(partial) if isinstance(partial, list) else partial
@@ -205,7 +209,7 @@ def finish(sid: str, pain: int, effort: int) -> None:
 
     get_writer().call(write)
     client = current_app.extensions["escape_home.remote"]
-    client.announce("done", None, 0)
+    client.announce(messages.FINISHED, None, 0)
     client.upload_soon()
 
 
@@ -273,5 +277,6 @@ def resume(sid: str) -> Response:
 def close(sid: str) -> Response:
     get_session(sid)
     get_writer().call(lambda c: store.finish_session(c, sid, "interrupted"))
+    current_app.extensions["escape_home.remote"].announce(messages.LEFT, None, 0)
     flash("That session is closed. It stays in your log as not finished.")
     return redirect(url_for("setup.home"))

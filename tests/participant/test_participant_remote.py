@@ -17,6 +17,9 @@ from participant_support import Person, clip, fake_factories
 from escape_home import progress_log
 from escape_home.participant import create_app
 
+PID = "00000000-0000-4000-8000-000000000001"
+TOKEN = "secret-token-0123456789"
+
 
 class FakeInstructor(ThreadingHTTPServer):
     """Records requests; fails the first `fail_logs` uploads with 503."""
@@ -38,7 +41,8 @@ class Handler(BaseHTTPRequestHandler):
             if body["code"] != "ABC-123":
                 self._reply(404, {"error": "code: no class has this enrolment code"})
             else:
-                self._reply(201, {"participant_id": "p-1", "token": "secret-token"})
+                # The enrol-reply schema (data/messages): a UUID and a long token.
+                self._reply(201, {"participant_id": PID, "token": TOKEN})
         elif self.path == "/api/logs":
             if self.server.fail_logs > 0:
                 self.server.fail_logs -= 1
@@ -116,7 +120,7 @@ def test_enrol_then_upload_after_a_session_with_retries(
     client.post(f"/session/{sid}/after", data={"pain": "2", "exertion": "4"})
     wait_for(lambda: len(paths(instructor, "/api/logs")) >= 3)
     _, headers, body = paths(instructor, "/api/logs")[-1]
-    assert headers["Authorization"] == "Bearer secret-token"
+    assert headers["Authorization"] == f"Bearer {TOKEN}"
     progress_log.validate(body)
     assert body["sessions"][0]["id"] == sid
     wait_for(
@@ -191,7 +195,7 @@ def test_live_board_gets_numbers_only(
     for _, headers, body in paths(instructor, "/api/live"):
         assert set(body) == {"exercise", "reps", "cue", "state", "ts"}
         assert isinstance(body["reps"], int) and isinstance(body["ts"], float)
-        assert headers["Authorization"] == "Bearer secret-token"
+        assert headers["Authorization"] == f"Bearer {TOKEN}"
     app.extensions["escape_home.live"].stop()
     app.extensions["escape_home.remote"].stop()
     app.extensions["escape_home.writer"].close()

@@ -20,7 +20,8 @@
   }
 
   function card(p) {
-    const stale = p.seen_s_ago > staleS || p.state === "left";
+    // A finished session stays "finished" however long ago: not a lost connection.
+    const stale = p.state !== "finished" && (p.seen_s_ago > staleS || p.state === "left");
     const c = el("article", "live-card" + (stale ? " stale" : ""));
     c.dataset.participant = p.id;
     c.append(el("h2", "nick", p.nickname));
