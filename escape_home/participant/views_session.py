@@ -27,13 +27,42 @@ bp = Blueprint("session", __name__)
 
 
 def get_session(sid: str, open_only: bool = False) -> Any:
-    """Load a session or abort 404 (409 if it is closed and `open_only`)."""
+    """Load a session or abort 404 (409 if it is closed and `open_only`).
+
+    A session cut off by an app restart (interrupted, never closed) is carried on
+    where it stood: the person reloaded the page or went on with it.
+    """
     row = store.get_session(get_db(), sid)
     if row is None:
         abort(404, f"There is no session {sid}.")
+    if open_only and cut_off(row):
+        get_writer().call(lambda c: store.resume_session(c, sid))
+        row = store.get_session(get_db(), sid) or row
     if open_only and row["status"] != "in_progress":
         abort(409, "This session has already ended.")
     return row
+
+
+def cut_off(row: Any) -> bool:
+    """Interrupted by a crash or restart, and not closed by the person."""
+    return bool(row["status"] == "interrupted" and row["ended_at"] is None)
+
+
+def ended_page(sid: str) -> Response | None:
+    """A page of a session that has ended: its summary (if finished) or Home,
+    never an error page."""
+    row = store.get_session(get_db(), sid)
+    if row is None or row["status"] == "in_progress" or cut_off(row):
+        return None
+    if row["status"] == "completed" or row["pain_after"] is not None:
+        return redirect(url_for("session.summary", sid=sid))
+    flash("That session has ended. What you did is saved.")
+    return redirect(url_for("setup.home"))
+
+
+def no_camera(sid: str) -> bool:
+    """The person chose "Carry on without the camera" for this session."""
+    return store.get_setting(get_db(), "no_camera_session") == sid
 
 
 def live() -> Any:
@@ -55,6 +84,8 @@ def plan_of(row: Any) -> list[dict[str, Any]]:
 
 @bp.route("/session/<sid>/pain-before", methods=("GET", "POST"))
 def pain_before(sid: str) -> Any:
+    if (gone := ended_page(sid)) is not None:
+        return gone
     row = get_session(sid, open_only=True)
     if request.method == "POST":
         value = score("pain")
@@ -66,14 +97,20 @@ def pain_before(sid: str) -> Any:
                 messages.JOINED, None, 0
             )
             return redirect(url_for("session.camera", sid=sid))
-    return render_template("participant/pain_before.html", session=row)
+    return render_template(
+        "participant/pain_before.html", session=row, joint=joint_words()
+    )
 
 
 @bp.route("/session/<sid>/camera")
 def camera(sid: str) -> Any:
+    if (gone := ended_page(sid)) is not None:
+        return gone
     row = get_session(sid, open_only=True)
     if (ask := needs_pain_before(row)) is not None:
         return ask
+    if no_camera(sid):  # back at the camera check: the camera is wanted again
+        get_writer().call(lambda c: store.set_setting(c, "no_camera_session", None))
     plan = plan_of(row)
     first = next((s for s in plan if s["kind"] == "exercise"), None)
     return render_template(
@@ -86,16 +123,50 @@ def camera(sid: str) -> Any:
 
 @bp.route("/session/<sid>/play")
 def play(sid: str) -> Any:
+    if (gone := ended_page(sid)) is not None:
+        return gone
     row = get_session(sid, open_only=True)
     if (ask := needs_pain_before(row)) is not None:
         return ask
+    if request.args.get("camera") == "off":  # "Carry on without the camera"
+        get_writer().call(lambda c: store.set_setting(c, "no_camera_session", sid))
+    plan = plan_of(row)
     return render_template(
         "participant/play.html",
         session=row,
-        plan=plan_of(row),
-        has_camera=live() is not None,
+        plan=plan,
+        has_camera=live() is not None and not no_camera(sid),
         finish_offer_s=float(current_app.config["FINISH_OFFER_S"]),
+        resume=set_to_resume(row, plan),
     )
+
+
+def set_to_resume(row: Any, plan: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The set the session's current step left unfinished (a reload, Back, a
+    closed window or an app restart), with its reps: `live` if the camera is
+    still counting it, so the page carries on with the same set."""
+    index = row["step"]
+    if not 0 <= index < len(plan) or plan[index]["kind"] != "exercise":
+        return None
+    sets = store.session_sets(get_db(), row["id"])
+    last = sets[-1] if sets else None
+    if (
+        last is None
+        or last["exercise"] != plan[index]["exercise"]
+        or last["outcome"] in ("done", "skipped")
+    ):
+        return None
+    worker = live()
+    counting = (
+        last["outcome"] is None
+        and worker is not None
+        and worker.state().set_id == last["id"]
+    )
+    done = len(last["reps"])
+    if not counting and done == 0:
+        return None
+    target = last["target_reps"]
+    return {"set_id": last["id"], "reps": done, "live": counting, "target": target}
 
 
 @bp.post("/api/session/<sid>/step")
@@ -124,12 +195,32 @@ def set_start(sid: str) -> Response:
     ):
         abort(400, "step must point at an exercise of this session")
     s = plan[index]
+    worker = None if no_camera(sid) else live()
+    again = body.get("resume")
+    if (
+        isinstance(again, int)
+        and worker is not None
+        and worker.state().set_id == again
+        and any(
+            x["id"] == again and x["outcome"] is None
+            for x in store.session_sets(get_db(), sid)
+        )
+    ):  # the page was reloaded (or left and opened again) mid-set: same set
+        return jsonify(set_id=again, tracking=worker.state().tracking)
+    # The rest of a set cut short earlier: its reps stay logged on that set.
+    before = body.get("done_before")
+    target = s["target_reps"]
+    if isinstance(before, int) and target and 0 < before < target:
+        target -= before
     set_id = get_writer().call(
         lambda c: store.start_set(
-            c, sid, s["exercise"], s["level"], s["target_reps"], s["target_s"]
+            c, sid, s["exercise"], s["level"], target, s["target_s"]
         )
     )
-    worker = live()
+    if worker is not None and worker.state().set_id is not None:
+        old = int(worker.state().set_id)
+        worker.end()  # a set the page left behind
+        get_writer().call(lambda c: store.end_set(c, old, "stopped"))
     tracking = bool(
         worker and worker.begin("exercise", s["exercise"], set_id, want_view=s["view"])
     )
@@ -176,16 +267,31 @@ def after(sid: str) -> Any:
         if pain is None or effort is None:
             flash("Please choose a number from 0 to 10 for both questions.")
         else:
-            finish(sid, pain, effort)
+            finish(sid, pain, effort, stopped=request.form.get("stopped") == "1")
             return redirect(url_for("session.summary", sid=sid))
     worker = live()
     if worker is not None:
         worker.end()
-    return render_template("participant/after.html", session=row)
+    return render_template(
+        "participant/after.html",
+        session=row,
+        stopped=request.args.get("stopped") == "1",
+        joint=joint_words(),
+    )
 
 
-def finish(sid: str, pain: int, effort: int) -> None:
-    """Close the session, work out level suggestions, queue the upload."""
+def joint_words() -> str:
+    """The joint the person named on their profile, in plain words."""
+    profile = store.get_profile(get_db())
+    joint = profile["joint"] if profile is not None else None
+    words = {"knee": "knee", "hip": "hip", "both": "knee and hip"}
+    return words.get(str(joint), "knee or hip")
+
+
+def finish(sid: str, pain: int, effort: int, stopped: bool = False) -> None:
+    """Close the session, work out level suggestions, queue the upload. A session
+    the person stopped early is logged as not finished ("interrupted"): it does
+    not count as done."""
     row = store.get_session(get_db(), sid)
     prog = programme()
     levels = progress_store.levels(get_db())
@@ -204,12 +310,13 @@ def finish(sid: str, pain: int, effort: int) -> None:
 
     def write(c: Any) -> None:
         store.update_session(c, sid, pain_after=pain, exertion=effort)
-        store.finish_session(c, sid, "completed")
+        store.finish_session(c, sid, "interrupted" if stopped else "completed")
         progress_store.save_suggestions(c, sid, suggestions)
 
     get_writer().call(write)
     client = current_app.extensions["escape_home.remote"]
-    client.announce(messages.FINISHED, None, 0)
+    # Stopped early is "left": the board shows it apart from a finished session.
+    client.announce(messages.LEFT if stopped else messages.FINISHED, None, 0)
     client.upload_soon()
 
 

@@ -15,7 +15,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from escape_home.participant import remote, store
+from escape_home.participant import progress_store, remote, store
 from escape_home.participant.db import get_db, get_writer
 from escape_home.participant.programme import Programme
 
@@ -54,6 +54,28 @@ def score(name: str) -> int | None:
     return int(raw)
 
 
+#: Rough seconds per part of a session, for "It takes about N minutes": a topic,
+#: the card and countdown before each part, one repetition, a strength check.
+TOPIC_S, CARD_S, REP_S, CHECK_S = 60, 20, 4, 120
+
+
+def session_minutes(plan: list[dict[str, Any]]) -> int:
+    """About how long a session's plan takes, in minutes (to the nearest 5)."""
+    total = 0.0
+    for step in plan:
+        kind = step["kind"]
+        if kind == "education":
+            total += TOPIC_S
+        elif kind == "test":
+            total += CHECK_S
+        elif kind == "exercise":
+            work = step.get("target_s") or REP_S * (step.get("target_reps") or 0)
+            total += CARD_S + float(work) + (float(step.get("rest_s") or 0))
+        else:
+            total += CARD_S + float(step.get("seconds") or 0)
+    return max(5, 5 * round(total / 300))
+
+
 @bp.route("/")
 def home() -> Any:
     conn = get_db()
@@ -61,10 +83,13 @@ def home() -> Any:
     if profile is None:
         return redirect(url_for("setup.profile"))
     hours = float(current_app.config["NEXT_DAY_HOURS"])
+    number = store.next_session_number(conn)
+    plan = programme().plan(number, progress_store.levels(conn))
     return render_template(
         "participant/home.html",
         profile=profile,
-        next_number=store.next_session_number(conn),
+        minutes=session_minutes(plan),
+        next_number=number,
         done=store.completed_count(conn),
         interrupted=store.interrupted_session(conn),
         next_day=store.needs_next_day_pain(conn, hours),
@@ -158,8 +183,9 @@ def settings() -> Any:
     if request.method == "POST":
         action = request.form.get("action")
         if action == "enrol":
+            typed = request.form.get("server", "").strip()
             try:
-                server = remote.check_server(request.form.get("server", ""))
+                server = remote.check_server(typed)
                 code = request.form.get("code", "").strip()
                 if not code:
                     raise remote.RemoteError(
@@ -169,7 +195,9 @@ def settings() -> Any:
                 nickname = profile["nickname"] if profile else ""
                 pid, token = remote.enrol(server, code, nickname)
             except remote.RemoteError as exc:
-                flash(str(exc))
+                flash(plain_link_error(str(exc), typed))
+                # What the person typed stays in the boxes, to correct it.
+                return settings_page(conn, client, typed, request.form.get("code"))
             else:
 
                 def save(c: Any) -> None:
@@ -189,6 +217,15 @@ def settings() -> Any:
             get_writer().call(forget)
             flash("This computer is no longer linked to an instructor.")
         return redirect(url_for("setup.settings"))
+    return settings_page(conn, client)
+
+
+def settings_page(
+    conn: Any,
+    client: remote.RemoteClient,
+    typed_server: str | None = None,
+    typed_code: str | None = None,
+) -> str:
     return render_template(
         "participant/settings.html",
         server=store.get_setting(conn, "server"),
@@ -196,4 +233,23 @@ def settings() -> Any:
         pending=store.get_setting(conn, "upload_pending") is not None,
         last_error=client.last_error,
         last_upload=client.last_upload,
+        typed_server=typed_server or "",
+        typed_code=typed_code or "",
+    )
+
+
+def plain_link_error(message: str, typed: str) -> str:
+    """A linking error in plain words: never a raw TLS or socket message."""
+    if "could not be reached" not in message:
+        return message
+    raw = message.lower()
+    if "://" not in typed and any(w in raw for w in ("ssl", "tls", "certificate")):
+        return (
+            f"{typed} did not answer securely. If the address your instructor "
+            "gave you starts with http://, type it in full, with http:// at the "
+            "start."
+        )
+    return (
+        f"I could not reach {typed or 'that address'}. Check the web address "
+        "with your instructor and that this computer is online, then try again."
     )

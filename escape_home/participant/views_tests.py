@@ -71,7 +71,12 @@ def run(kind: str) -> Any:
         name=norms.NAMES[kind],
         session_id=request.args.get("session", ""),
         limit_s=CHAIR_STAND_S if kind == "chair_stand_30s" else FIVE_TIMES_MAX_S,
-        has_camera=current_app.extensions.get("escape_home.live") is not None,
+        has_camera=current_app.extensions.get("escape_home.live") is not None
+        and not (
+            request.args.get("session")
+            and store.get_setting(get_db(), "no_camera_session")
+            == request.args.get("session")
+        ),
     )
 
 

@@ -3,12 +3,15 @@
 window.EH = (function () {
   const token = document.querySelector('meta[name="csrf-token"]').content;
 
+  /* The app itself stopped (closed or crashed): say so in plain words, never
+     the browser's "Failed to fetch". */
+  const GONE = "The app stopped answering. It may have closed. Start it again; what you have done is saved.";
   function postJSON(url, body) {
     return fetch(url, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRFToken": token },
       body: JSON.stringify(body || {}),
-    }).then(function (r) {
+    }).catch(function () { throw new Error(GONE); }).then(function (r) {
       if (!r.ok) { throw new Error("The app did not answer (" + r.status + ")."); }
       return r.json();
     });

@@ -13,6 +13,8 @@
   const counter = $("counter"), countBox = $("count-box"), timerEl = $("timer");
   const cueEl = $("cue"), video = $("video"), warnEl = $("warning");
   /* After this long without a counted rep, offer "I've finished". */
+  /* The set this step left unfinished (reload, Back, a closed window, a restart). */
+  let resume = JSON.parse(($("resume") || { textContent: "null" }).textContent);
   const finishOfferMs = (parseFloat(root.dataset.finishOffer) || 20) * 1000;
   /* A warning that lasts is said again after this long. */
   const WARN_REPEAT_MS = 15000;
@@ -30,6 +32,7 @@
   let lastProgressT = 0;     // when the count (or hold) last moved
   let warnText = "";         // the warning on screen
   let warnSaidAt = {};       // warning text -> when it was last said
+  let doneBefore = 0;        // reps of this set already logged (resumed after a restart)
 
 
   /* A countdown that can pause: calls tick(secondsLeft) and done() at zero. */
@@ -66,7 +69,7 @@
       showTimer(true);
       let lastSaid = null;
       ticker = new Ticker(seconds, function (s) {
-        timerEl.textContent = "Starting in " + s;
+        setTimer("Starting in", String(s));
         if (s > 0 && s !== lastSaid) { lastSaid = s; EH.say(String(s), "count"); }
       }, function () { stopTicker(); showTimer(false); fn(); });
     });
@@ -98,10 +101,13 @@
     }
   }
 
+  /* The main button; focus goes to it (or to Pause when there is none), not to the
+     heading, so Enter or a switch presses what the person most likely wants. */
   function setPrimary(label, fn) {
     primary.textContent = label;
     primary.classList.toggle("hidden", !label);
     onPrimary = fn;
+    if (!document.querySelector("dialog[open]")) { (label ? primary : pauseBtn).focus(); }
   }
   primary.addEventListener("click", function () { if (onPrimary) { onPrimary(); } });
 
@@ -118,7 +124,11 @@
   }
   function fmt(s) { return s >= 60 ? Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0") : String(s); }
 
-  function heading(text) { title.textContent = text; title.focus(); }
+  function heading(text) { title.textContent = text; }
+  /* Timers say what they count: "Starting in", "Time left", "Rest". */
+  function setTimer(label, value) {
+    timerEl.replaceChildren(EH.el("small", { "class": "timer-label" }, label), EH.el("span", {}, value));
+  }
   function paragraphs(lines) { lines.forEach(function (t) { card.appendChild(EH.el("p", { "class": "lead" }, t)); }); }
 
   function reset() {
@@ -143,6 +153,10 @@
     const step = plan[index];
     where.textContent = "Session step " + (index + 1) + " of " + plan.length;
     showVideo(false);
+    const again = resume && step.kind === "exercise" ? resume : null;
+    resume = null;
+    if (again && again.live) { carryOnSet(step, again); return; }
+    doneBefore = again && step.target_reps && again.reps < step.target_reps ? again.reps : 0;
     ({ education: education, move: timed, relax: timed, test: test, exercise: intro })[step.kind](step);
   }
 
@@ -171,7 +185,7 @@
       stopTicker(); stopWaiter();
       setPrimary(null, null);
       showTimer(true);
-      ticker = new Ticker(step.seconds, function (s) { timerEl.textContent = fmt(s); }, next);
+      ticker = new Ticker(step.seconds, function (s) { setTimer("Time left", fmt(s)); }, next);
     }
     setPrimary("Start", begin);
     autoGo(3, begin);
@@ -205,6 +219,11 @@
     const goal = step.target_reps ? "Aim for " + step.target_reps + " repetitions." : "Keep going for " + fmt(step.target_s) + " seconds.";
     card.appendChild(EH.el("p", { "class": "lead" }, goal));
     const said = [goal];
+    if (doneBefore) {
+      const already = "You have done " + doneBefore + " already. Now the other " + (step.target_reps - doneBefore) + ".";
+      card.appendChild(EH.el("p", { "class": "lead" }, already));
+      said.push(already);
+    }
     if (hasCamera) {
       const turn = step.view === "side" ? "Turn so your side faces the camera." : "Face the camera.";
       card.appendChild(EH.el("p", {}, turn));
@@ -223,24 +242,40 @@
     phase = "countdown";
     setPrimary(null, null);
     card.replaceChildren(EH.el("p", { "class": "lead" }, step.target_reps
-      ? "Aim for " + step.target_reps + " repetitions." : "Keep going for " + fmt(step.target_s) + " seconds."));
+      ? "Aim for " + (step.target_reps - doneBefore) + " repetitions." : "Keep going for " + fmt(step.target_s) + " seconds."));
     showVideo(hasCamera);
     showTimer(true);
     let lastSaid = null;
     ticker = new Ticker(5, function (s) {
-      timerEl.textContent = s > 0 ? String(s) : "Go!";
+      setTimer("Starting in", s > 0 ? String(s) : "Go!");
       if (s !== lastSaid) { lastSaid = s; EH.say(s > 0 ? String(s) : "Go", "count"); }
     }, function () { work(step); });
   }
 
-  function work(step) {
+  /* The page was reloaded (or left and opened again) while the camera went on
+     counting this set: straight back into it, with the reps so far. */
+  function carryOnSet(step, again) {
+    heading(step.name + (step.rounds > 1 ? " (round " + step.round + " of " + step.rounds + ")" : ""));
+    doneBefore = 0;
+    showVideo(hasCamera);
+    work(step, again);
+    counter.textContent = String(again.reps);
+    cueEl.textContent = "Welcome back. Carry on: " + again.reps + " done so far.";
+    EH.say(cueEl.textContent);
+    pauseBtn.focus();
+  }
+
+  function work(step, again) {
     phase = "work";
-    target = step.target_reps;
-    counter.textContent = "0";
+    target = step.target_reps ? step.target_reps - doneBefore : null;
+    counter.textContent = String(doneBefore);
     $("count-of").textContent = step.exercise === "balance" ? "seconds holding"
-      : target ? "of " + target + " repetitions" : "repetitions";
+      : step.target_reps ? "of " + step.target_reps + " repetitions" : "repetitions";
     lastCueSeq = -1;
-    EH.postJSON("/api/session/" + sid + "/set/start", { step: index }).then(function (r) {
+    trapBack();
+    const body = { step: index };
+    if (again) { body.resume = again.set_id; } else if (doneBefore) { body.done_before = doneBefore; }
+    EH.postJSON("/api/session/" + sid + "/set/start", body).then(function (r) {
       setId = r.set_id;
       showCount(r.tracking);
       lastProgressT = Date.now();
@@ -257,13 +292,38 @@
       }
       if (step.target_s) {
         showTimer(true);
-        ticker = new Ticker(step.target_s, function (s) { timerEl.textContent = fmt(s); },
+        ticker = new Ticker(step.target_s, function (s) { setTimer("Time left", fmt(s)); },
           function () { endSet("done"); });
       } else {
         showTimer(false);
       }
     }).catch(function (e) { cueEl.textContent = e.message; });
   }
+
+  /* Back during a set asks first (the set is kept either way). */
+  let trapped = false;
+  function trapBack() {
+    if (!trapped) { history.pushState({ ehSet: true }, ""); trapped = true; }
+  }
+  const leave = $("leave-dialog");
+  window.addEventListener("popstate", function () {
+    if (!trapped) { return; }
+    trapped = false;
+    if (phase === "work" || phase === "countdown") {
+      trapBack();
+      if (!leave.open) { $("leave-reps").textContent = leaveText(); leave.showModal(); }
+    } else {
+      history.back();
+    }
+  });
+  function leaveText() {
+    const n = parseInt(counter.textContent, 10) || 0;
+    return n ? "Your " + n + (n === 1 ? " repetition is" : " repetitions are") + " saved." : "What you have done so far is saved.";
+  }
+  $("leave-no").addEventListener("click", function () { leave.close(); });
+  $("leave-yes").addEventListener("click", function () {
+    endSet("stopped").then(function () { window.location = root.dataset.home; });
+  });
 
   function endSet(outcome) {
     if (phase !== "work") { return Promise.resolve(); }
@@ -283,6 +343,9 @@
     const step = plan[index];
     reset();
     phase = "rest";
+    /* This exercise is done: a reload or a closed window during the rest comes
+       back to what is next, not to this exercise again. */
+    EH.postJSON("/api/session/" + sid + "/step", { step: index + 1 }).catch(function () {});
     showVideo(false);
     if (!step.next) {
       /* The last exercise: praise, said in full, then the cool-down. */
@@ -297,7 +360,7 @@
     card.appendChild(EH.el("p", { "class": "lead" }, nextLine));
     announce([nextLine]);
     showTimer(true);
-    ticker = new Ticker(step.rest_s, function (s) { timerEl.textContent = fmt(s); }, next);
+    ticker = new Ticker(step.rest_s, function (s) { setTimer("Rest", fmt(s)); }, next);
     setPrimary("I'm ready", next);
   }
 
@@ -321,7 +384,7 @@
      box and the Stop question excepted); Enter still presses the focused button. */
   function spaceIsPause(e) {
     const t = e.target;
-    return (e.code === "Space" || e.key === " ") && !dialog.open &&
+    return (e.code === "Space" || e.key === " ") && !document.querySelector("dialog[open]") &&
       !(t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName)));
   }
   document.addEventListener("keydown", function (e) {
@@ -338,7 +401,7 @@
   $("stop").addEventListener("click", function () { dialog.showModal(); });
   $("stop-no").addEventListener("click", function () { dialog.close(); });
   $("stop-yes").addEventListener("click", function () {
-    endSet("stopped").then(function () { window.location = root.dataset.after; });
+    endSet("stopped").then(function () { window.location = root.dataset.after + "?stopped=1"; });
   });
 
   if (hasCamera) {
@@ -353,12 +416,14 @@
         /* Balance is held, not repeated: show how long this hold has lasted. */
         const held = String(Math.floor(st.hold_s || 0));
         if (counter.textContent !== held) { counter.textContent = held; lastProgressT = Date.now(); }
-      } else if (counter.textContent !== String(st.reps)) {
-        counter.textContent = String(st.reps);
+      } else if (counter.textContent !== String(doneBefore + st.reps)) {
+        /* After a restart the reps done before count too. */
+        const shown = doneBefore + st.reps;
+        counter.textContent = String(shown);
         lastProgressT = Date.now();
         /* Marching counts every step: say every fifth, not each one. */
         const every = plan[index].exercise === "marching" ? 5 : 1;
-        if (st.reps > 0 && st.reps % every === 0) { EH.say(String(st.reps), "count"); }
+        if (st.reps > 0 && shown % every === 0) { EH.say(String(shown), "count"); }
       }
       if (st.cue && st.cue_seq !== lastCueSeq) {
         lastCueSeq = st.cue_seq;

@@ -25,6 +25,8 @@
       .then(function (r) {
         result.textContent = r.text;
         result.classList.remove("hidden");
+        /* The clock shows the scored time, so screen and result agree. */
+        if (kind === "five_times_sts" && typeof r.result === "number") { timerEl.textContent = "Your time: " + r.result + " s"; }
         EH.say(r.text);
         document.getElementById("back").focus();
         if (auto) {
@@ -34,11 +36,27 @@
           }, 200);
         }
       })
-      .catch(function (e) { result.textContent = e.message; result.classList.remove("hidden"); });
+      .catch(stopped);
+  }
+
+  /* The app stopped (or refused) mid-check: say so plainly and offer the check again. */
+  function stopped(e) {
+    running = false; finished = false;
+    clearInterval(interval);
+    cancelBtn.classList.add("hidden");
+    timerEl.textContent = "";
+    result.textContent = e.message + " There is no score this time. When the app is running again, press Try again.";
+    result.classList.remove("hidden");
+    EH.say(result.textContent);
+    startBtn.textContent = "Try again";
+    startBtn.classList.remove("hidden");
+    startBtn.focus();
   }
 
   startBtn.addEventListener("click", function () {
     startBtn.classList.add("hidden");
+    result.classList.add("hidden");
+    counter.textContent = "0";
     let n = 5;
     timerEl.textContent = String(n);
     EH.say(String(n));
@@ -53,10 +71,10 @@
         cancelBtn.classList.remove("hidden");
         interval = setInterval(function () {
           const left = Math.max(0, limit - Math.floor((Date.now() - startT) / 1000));
-          timerEl.textContent = kind === "chair_stand_30s" ? left + " s left" : Math.floor((Date.now() - startT) / 1000) + " s";
+          timerEl.textContent = kind === "chair_stand_30s" ? "Time left: " + left + " s" : "Time: " + Math.floor((Date.now() - startT) / 1000) + " s";
           if (left <= 0) { finish(); }
         }, 200);
-      });
+      }).catch(stopped);
     }, 1000);
   });
 
