@@ -81,6 +81,8 @@ class Lesson:
     sources: tuple[Source, ...]
     screens: tuple[Screen, ...]
     questions: tuple[Question, ...]
+    tool: str = ""
+    """A self-management tool the lesson links to: "pacing", "flare_up" or ""."""
 
     @property
     def reviewed(self) -> bool:
@@ -235,12 +237,24 @@ def parse_lessons(data: dict[str, Any], where: str = "lessons.toml") -> list[Les
                 sources=sources,
                 screens=tuple(screens),
                 questions=tuple(questions),
+                tool=_tool(raw, at),
             )
         )
     numbers = [lesson.number for lesson in out]
     if sorted(numbers) != list(range(1, NUM_LESSONS + 1)):
         raise LessonError(f"{where}: lessons must be numbered 1 to 12, got {numbers}")
     return sorted(out, key=lambda lesson: lesson.number)
+
+
+#: Tools a lesson may point to (``tool`` in lessons.toml): participant endpoints.
+TOOLS = {"pacing": "tools.pacing", "flare_up": "tools.flare_up"}
+
+
+def _tool(raw: dict[str, Any], at: str) -> str:
+    tool = str(raw.get("tool", ""))
+    if tool and tool not in TOOLS:
+        raise LessonError(f"{at}: tool must be one of {sorted(TOOLS)}, not {tool!r}")
+    return tool
 
 
 def load_lessons(path: str | Path | None = None) -> list[Lesson]:

@@ -28,6 +28,9 @@ from escape_home.progress_log_messages import path as _path
 
 FORMAT = "escape-home-progress-log"
 VERSION = 1
+MINOR_VERSION = 1
+"""Compatible additions within version 1 (``minor_version``; absent means 0). 1 adds
+the self-management tools: ``flare_plan``, ``pacing_plans``, ``class_questions``."""
 MAX_BYTES = 5_000_000
 """Default upload limit: a full 12-session log with every rep is well under 1 MB."""
 MAX_DEPTH = 12
@@ -39,6 +42,7 @@ FUTURE_SLACK = timedelta(days=1)
 __all__ = [
     "FORMAT",
     "MAX_BYTES",
+    "MINOR_VERSION",
     "VERSION",
     "InvalidProgressLog",
     "LogTooLarge",
@@ -276,6 +280,23 @@ def _check_rules(log: dict[str, Any], now: datetime) -> None:
         want = "reps" if test["kind"] == "chair_stand_30s" else "s"
         if test["unit"] != want:
             raise _fail(f"{p}.unit", f"a {test['kind']} result is in {want!r}")
+    _check_self_management(log, now)
+
+
+def _check_self_management(log: dict[str, Any], now: datetime) -> None:
+    """Minor version 1: real dates and unique IDs of the self-management tools."""
+    if log.get("flare_plan") is not None:
+        _when("flare_plan.updated_at", log["flare_plan"]["updated_at"], now)
+    for field, stamp in (
+        ("pacing_plans", "created_at"),
+        ("class_questions", "asked_at"),
+    ):
+        seen: set[str] = set()
+        for i, item in enumerate(log.get(field, [])):
+            if item["id"] in seen:
+                raise _fail(f"{field}[{i}].id", f"{item['id']} appears twice")
+            seen.add(item["id"])
+            _when(f"{field}[{i}].{stamp}", item[stamp], now)
 
 
 def validate(obj: Any, *, now: datetime | None = None) -> dict[str, Any]:
@@ -324,6 +345,9 @@ def build_progress_log(
     age_band: str | None = None,
     sex: str | None = None,
     exported_at: datetime | None = None,
+    flare_plan: Mapping[str, Any] | None = None,
+    pacing_plans: Sequence[Mapping[str, Any]] = (),
+    class_questions: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """Assemble a version-1 progress log and validate it: the one place a log is made.
 
@@ -341,6 +365,9 @@ def build_progress_log(
         age_band: e.g. "65-69", or None.
         sex: "female", "male", "other", "not_given" or None.
         exported_at: Export time (default now, UTC).
+        flare_plan: The flare-up plan (minor version 1), or None if not made.
+        pacing_plans: Pacing plans (minor version 1).
+        class_questions: Questions for class (minor version 1), as kept.
 
     Returns:
         The log dict, ready for `dumps`.
@@ -361,6 +388,12 @@ def build_progress_log(
         },
         "sessions": [dict(s) for s in sessions],
         "tests": [dict(t) for t in tests],
+        # Always written, even when empty: a server tells "none any more" (the
+        # person removed them) from an older app that never sends them.
+        "minor_version": MINOR_VERSION,
+        "flare_plan": None if flare_plan is None else dict(flare_plan),
+        "pacing_plans": [dict(p) for p in pacing_plans],
+        "class_questions": [dict(q) for q in class_questions],
     }
     return validate(log)
 

@@ -137,6 +137,11 @@ class Participant(Base):
     """SHA-256 of a one-use code the instructor issued: an app that enrols with it
     is linked to this participant (a new or reset device), not to a new one."""
     relink_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    self_management: Mapped[str | None] = mapped_column(Text)
+    """JSON: the flare-up plan, pacing plans and class questions of the newest log
+    that had them (log minor version 1; see `instructor.self_management`)."""
+    self_management_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """`exported_at` of the log `self_management` came from (older ones are skipped)."""
 
     cohort: Mapped[Cohort] = relationship(back_populates="participants")
     sessions: Mapped[list[SessionRecord]] = relationship(

@@ -27,7 +27,7 @@ from werkzeug.utils import secure_filename
 
 from escape_home import progress_log
 from escape_home.errors import InvalidProgressLog
-from escape_home.instructor import db
+from escape_home.instructor import db, self_management
 from escape_home.instructor.alerts import summarise_participant
 from escape_home.instructor.exports import chart_data, cohort_csv, participant_fhir
 from escape_home.instructor.forms import (
@@ -205,6 +205,7 @@ def participant(public_id: str) -> Any:
         remove=RemoveForm(formdata=None),
         others=[o for o in p.cohort.participants if o.id != p.id],
         live_tokens=sum(t.revoked_at is None for t in p.tokens),
+        tools=self_management.tools(p),
     )
 
 
@@ -306,6 +307,18 @@ def merge(public_id: str) -> Any:
                 .values(participant_id=dst)
             )
         s.execute(delete(LiveStatus).where(LiveStatus.participant_id == src))
+        if p.self_management_at and (
+            target.self_management_at is None
+            or target.self_management_at < p.self_management_at
+        ):  # the newer flare-up plan, pacing plans and questions
+            s.execute(
+                update(Participant)
+                .where(Participant.id == dst)
+                .values(
+                    self_management=p.self_management,
+                    self_management_at=p.self_management_at,
+                )
+            )
         s.execute(
             update(Participant).where(Participant.id == src).values(app_uuid=None)
         )

@@ -102,6 +102,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         views_session,
         views_setup,
         views_tests,
+        views_tools,
     )
 
     for bp in (
@@ -111,6 +112,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         views_progress.bp,
         views_tests.bp,
         views_lessons.bp,
+        views_tools.bp,
     ):
         app.register_blueprint(bp)
     app.before_request(_own_pages_only)

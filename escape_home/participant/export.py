@@ -14,7 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from escape_home import progress_log
-from escape_home.participant import progress_store, store
+from escape_home.participant import progress_store, store, tools_store
 
 #: Statuses the shared format knows; a session stopped by the safety check is an
 #: interrupted session whose safety_check says any_yes.
@@ -97,4 +97,7 @@ def build_log(conn: sqlite3.Connection) -> dict[str, Any]:
         sessions=sessions,
         tests=tests,
         app_version=app_version(),
+        flare_plan=tools_store.flare_plan(conn),
+        pacing_plans=tools_store.pacing_plans(conn),
+        class_questions=tools_store.questions(conn),
     )
