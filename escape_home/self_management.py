@@ -186,9 +186,8 @@ def flare_plan_lines(
         ex, lv = item["exercise"], int(item["level"])
         name = names.get(ex, ex.replace("_", " ").capitalize())
         what = level_names.get((ex, lv))
-        moves.append(
-            f"{name}: go back to level {lv}" + (f" ({what})." if what else ".")
-        )
+        detail = f" ({what})." if what else "."
+        moves.append(f"{name}: use level {lv}{detail}")
     if plan["step_back"]:
         moves.append(
             "At level 1, do fewer repeats and a smaller movement instead. When the "

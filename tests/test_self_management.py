@@ -81,7 +81,7 @@ def test_flare_plan_steps_back_one_level_never_below_one() -> None:
     ]
     assert plan["do_less"] == "long walks"
     lines = dict(sm.flare_plan_lines(plan, {"squat": "Mini squat"}))
-    assert "Mini squat: go back to level 2." in lines["My exercises"]
+    assert "Mini squat: use level 2." in lines["My exercises"]
     assert any("Do not rest all day" in s for s in lines["My exercises"])
     assert lines["Warmth or cold"] == [sm.HEAT_OR_ICE_HOW["heat"]]
     assert "I will do less of: long walks" in lines["Pacing"]
