@@ -88,7 +88,12 @@ def test_export_uses_the_shared_builder_and_validates(
         "participant",
         "sessions",
         "tests",
+        "minor_version",
+        "flare_plan",
+        "pacing_plans",
+        "class_questions",
     ]
+    assert log["minor_version"] == progress_log.MINOR_VERSION
     assert log["format"] == progress_log.FORMAT and log["version"] == 1
     assert log["app_version"] == export.app_version()
     # The same shape as the app's own times (db.now_iso): seconds, "+00:00".
