@@ -3,8 +3,9 @@
 `create_app(config)` builds the Flask app. Settings come, in rising priority, from the
 defaults below, the environment (``DATABASE_URL``, ``ESCAPE_HOME_DB_SCHEMA`` (a
 PostgreSQL schema), ``ESCAPE_HOME_SECRET_KEY``, ``ESCAPE_HOME_INSTANCE``,
-``ESCAPE_HOME_SECURE_COOKIES``, ``ESCAPE_HOME_RATELIMIT_STORAGE``) and the `config`
-mapping.
+``ESCAPE_HOME_SECURE_COOKIES``, ``ESCAPE_HOME_RATELIMIT_STORAGE``,
+``ESCAPE_HOME_UPLOAD_RATE_LIMIT``, ``ESCAPE_HOME_MAX_SESSIONS_PER_PARTICIPANT``) and
+the `config` mapping.
 No secret lives in the repository: without ``ESCAPE_HOME_SECRET_KEY`` a random key is
 made once and kept (mode 0600) in the instance folder.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import os
 import secrets
 import threading
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,7 +31,13 @@ from werkzeug.exceptions import HTTPException
 
 from escape_home.instructor import db
 from escape_home.instructor.models import Instructor
-from escape_home.instructor.security import add_headers, client_key, session_user
+from escape_home.instructor.security import (
+    add_headers,
+    client_key,
+    session_user,
+    upload_key,
+)
+from escape_home.participant.programme import NUM_SESSIONS
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 
@@ -41,6 +49,15 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 5_100_000,
     "LOGIN_RATE_LIMIT": "10 per minute",
     "ENROL_RATE_LIMIT": "30 per minute",
+    # Log uploads per participant token: the app sends after each session and
+    # retries every few minutes; a device flooding the server gets 429 (with
+    # Retry-After) and slows no one else down.
+    "UPLOAD_RATE_LIMIT": "6 per minute; 60 per hour",
+    # What one participant can store: the programme's sessions, each redone or
+    # interrupted up to 10 times; and the test results one valid log can hold.
+    # An upload that would go beyond either is refused whole (422 naming the limit).
+    "MAX_SESSIONS_PER_PARTICIPANT": 10 * NUM_SESSIONS,
+    "MAX_TESTS_PER_PARTICIPANT": 200,
     "LIVE_WINDOW_S": 3 * 3600,
     "LIVE_STALE_S": 15,
     "DISPLAY_TIMEZONE": "Europe/London",
@@ -54,6 +71,7 @@ DEFAULTS: dict[str, Any] = {
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_HEADER_RETRY_AFTER_VALUE": "delta-seconds",  # Retry-After: 42
     # Where rate-limit counts live. memory:// is one process's memory (reset on
     # restart); several processes share counts through e.g. redis://host:6379.
     "RATELIMIT_STORAGE_URI": "memory://",
@@ -103,7 +121,13 @@ def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
         app.config["BEHIND_PROXY"] = True
     if os.environ.get("ESCAPE_HOME_TRUSTED_PROXY"):
         app.config["TRUSTED_PROXY"] = os.environ["ESCAPE_HOME_TRUSTED_PROXY"].strip()
-    for key in ("LOGIN_RATE_LIMIT", "ENROL_RATE_LIMIT", "LIVE_STALE_S"):
+    for key in (
+        "LOGIN_RATE_LIMIT",
+        "ENROL_RATE_LIMIT",
+        "UPLOAD_RATE_LIMIT",
+        "LIVE_STALE_S",
+        "MAX_SESSIONS_PER_PARTICIPANT",
+    ):
         if os.environ.get(f"ESCAPE_HOME_{key}"):
             app.config[key] = os.environ[f"ESCAPE_HOME_{key}"]
     for env, key in (
@@ -191,6 +215,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.view_functions[endpoint] = _limited(
             limiter, app, setting, app.view_functions[endpoint]
         )
+    app.view_functions["api.upload_log"] = _limited(
+        limiter,
+        app,
+        "UPLOAD_RATE_LIMIT",
+        app.view_functions["api.upload_log"],
+        key_func=upload_key,
+        error_message=_upload_limit_message(limiter, app),
+    )
 
     proxy = app.config.get("TRUSTED_PROXY")
     if proxy and not app.config.get("PROXY_HEADERS_BY_SERVER"):
@@ -213,11 +245,29 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def _limited(limiter: Limiter, app: Flask, setting: str, view: Any) -> Any:
+def _limited(
+    limiter: Limiter, app: Flask, setting: str, view: Any, **options: Any
+) -> Any:
     def limit() -> str:
         return str(app.config[setting])
 
-    return limiter.limit(limit, methods=["POST"])(view)
+    return limiter.limit(limit, methods=["POST"], **options)(view)
+
+
+def _upload_limit_message(limiter: Limiter, app: Flask) -> Any:
+    def message() -> str:
+        current = limiter.current_limit
+        wait = "later"
+        if current is not None:
+            seconds = max(1, int(current.reset_at - time.time()))
+            wait = f"in {seconds} s"
+        return (
+            "uploads: too many from this device (the limit is "
+            f"{app.config['UPLOAD_RATE_LIMIT']}); nothing was stored, send again "
+            f"{wait}"
+        )
+
+    return message
 
 
 def _local_time(zone: str) -> Any:

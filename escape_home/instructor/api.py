@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from escape_home import messages, progress_log
 from escape_home.errors import InvalidProgressLog
 from escape_home.instructor import db
-from escape_home.instructor.ingest import UploadConflict, store_log
+from escape_home.instructor.ingest import OverLimit, UploadConflict, store_log
 from escape_home.instructor.models import (
     Cohort,
     LiveStatus,
@@ -180,6 +180,8 @@ def upload_log() -> Any:
             summary = _store(participant.id, log, raw)
         except UploadConflict as exc:
             return _error(str(exc), 409)
+        except OverLimit as exc:  # sessions or tests beyond what one person makes
+            return _error(str(exc), 422)
     status = 201 if summary["sessions_new"] else 200
     return jsonify(summary), status
 

@@ -4,6 +4,11 @@ The session UUID is the key. Re-sending a log changes nothing; a longer log adds
 new sessions; a session whose content changed (pain next day filled in, a set added)
 is updated in place, unless the incoming copy is *older* than the stored one (a
 delayed retry), which is skipped so late packets never roll data back.
+
+What one participant can store is bounded (``MAX_SESSIONS_PER_PARTICIPANT``: the
+programme's 12 sessions, each up to 10 times; ``MAX_TESTS_PER_PARTICIPANT``): an
+upload that would go beyond it is refused whole, so one enrolled device cannot fill
+the database with made-up session IDs.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from flask import current_app, has_app_context
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from escape_home import progress_log
@@ -27,12 +33,55 @@ from escape_home.instructor.models import (
     Upload,
     utcnow,
 )
+from escape_home.participant.programme import NUM_SESSIONS
 
 _STATUS_RANK = {"in_progress": 0, "interrupted": 1, "completed": 2}
 
 
 class UploadConflict(InvalidProgressLog):
     """The log names a participant or session that belongs to someone else (409)."""
+
+
+class OverLimit(InvalidProgressLog):
+    """Storing the log would give the participant more sessions or test results than
+    the programme can produce (422); nothing is stored."""
+
+
+#: Defaults when no app is configured (see `escape_home.instructor.DEFAULTS`).
+MAX_SESSIONS = 10 * NUM_SESSIONS
+MAX_TESTS = 200
+
+
+def _limit(key: str, default: int) -> int:
+    return int(current_app.config.get(key, default)) if has_app_context() else default
+
+
+def _check_room(
+    db: Session,
+    participant: Participant,
+    model: type[SessionRecord] | type[TestResult],
+    new: int,
+    limit: int,
+    what: str,
+) -> None:
+    if not new:
+        return  # updates and resends always pass (even after a merge went over)
+    stored = db.scalar(
+        select(func.count())
+        .select_from(model)
+        .where(model.participant_id == participant.id)
+    )
+    total = int(stored or 0) + new
+    if total > limit:
+        per = (
+            f" (the programme has {NUM_SESSIONS}; redone and interrupted ones "
+            "count too)"
+        )
+        raise OverLimit(
+            f"{what}: this upload would give the participant {total} {what} "
+            f"({new} new); the server keeps at most {limit} per participant"
+            f"{per if what == 'sessions' else ''}, so nothing was stored"
+        )
 
 
 def summarise(session: dict[str, Any]) -> dict[str, Any]:
@@ -110,6 +159,8 @@ def store_log(
     Raises:
         UploadConflict: A participant or session ID belongs to someone else; the
             caller rolls back, so nothing is stored.
+        OverLimit: The participant would have more sessions or test results than
+            allowed; the caller rolls back, so nothing is stored.
     """
     _claim_participant(db, participant, log)
     sessions = log["sessions"]
@@ -123,6 +174,14 @@ def store_log(
         }
         if ids
         else {}
+    )
+    _check_room(
+        db,
+        participant,
+        SessionRecord,
+        len(set(ids) - set(existing)),
+        _limit("MAX_SESSIONS_PER_PARTICIPANT", MAX_SESSIONS),
+        "sessions",
     )
     counts = Counter({"sessions_new": 0, "sessions_updated": 0, "tests_new": 0})
     now = utcnow()
@@ -205,6 +264,14 @@ def _store_tests(
         r.uuid: r
         for r in db.scalars(select(TestResult).where(TestResult.uuid.in_(ids)))
     }
+    _check_room(
+        db,
+        participant,
+        TestResult,
+        len(set(ids) - set(existing)),
+        _limit("MAX_TESTS_PER_PARTICIPANT", MAX_TESTS),
+        "tests",
+    )
     for i, test in enumerate(tests):
         rec = existing.get(test["id"])
         if rec is not None:

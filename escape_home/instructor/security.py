@@ -251,3 +251,13 @@ def client_key() -> Any:
     """Rate-limit key: the client address (behind the trusted proxy, the address it
     forwarded: set ESCAPE_HOME_TRUSTED_PROXY)."""
     return request.remote_addr or "unknown"
+
+
+def upload_key() -> str:
+    """Rate-limit key for log uploads: the bearer token (as its SHA-256), so one
+    device flooding the server uses up its own allowance only, never that of others
+    behind the same address. Without a token, the client address."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and 0 < len(token.strip()) <= 200:
+        return "token:" + token_hash(token.strip())
+    return "address:" + str(client_key())

@@ -3,8 +3,12 @@
 Nothing here runs on the frame path. Uploads happen on a background thread: after
 each session the log is marked as waiting; the thread sends the whole log (the
 server stores it idempotently) and keeps retrying, at start-up and every few
-minutes, until the server says it has it. The live board gets numbers only, from a
-second thread that coalesces changes (the newest state wins; nothing queues).
+minutes, until the server says it has it. A server asking it to slow down (429) is
+left alone for as long as its Retry-After says; a log the server refuses for good
+(another 4xx, e.g. more sessions than a participant can have) is not resent until
+something new is logged, and the person is told in a plain sentence. The live board
+gets numbers only, from a second thread that coalesces changes (the newest state
+wins; nothing queues).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -33,10 +38,42 @@ log = logging.getLogger(__name__)
 TIMEOUT_S = 10.0
 LIVE_MIN_INTERVAL_S = 0.5
 NO_CLASS_BACKOFF_S = 30.0
+RETRY_AFTER_DEFAULT_S = 60.0
+RETRY_AFTER_MAX_S = 3600.0
 
 
 class RemoteError(EscapeHomeError):
     """The server could not be reached or refused (message is for the person)."""
+
+
+class TryLater(RemoteError):
+    """The server asked for fewer requests (429); `retry_after` is in seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = retry_after
+        minutes = round(retry_after / 60)
+        when = "about a minute" if minutes <= 1 else f"about {minutes} minutes"
+        super().__init__(
+            "The server is busy with this device's uploads; your progress is kept "
+            f"here and will be sent again in {when}."
+        )
+
+
+def retry_after_s(value: str | None) -> float:
+    """Seconds from a Retry-After header (seconds or an HTTP date), within 1 s to
+    an hour; a minute if it is missing or unreadable."""
+    if not value:
+        return RETRY_AFTER_DEFAULT_S
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return RETRY_AFTER_DEFAULT_S
+    if seconds != seconds:  # NaN
+        return RETRY_AFTER_DEFAULT_S
+    return min(max(seconds, 1.0), RETRY_AFTER_MAX_S)
 
 
 def check_server(address: str) -> str:
@@ -53,7 +90,12 @@ def check_server(address: str) -> str:
 
 
 def post_json(url: str, body: Any, token: str | None = None) -> tuple[int, Any]:
-    """POST JSON; return (status, parsed body or None). Raise RemoteError if offline."""
+    """POST JSON; return (status, parsed body or None).
+
+    Raises:
+        TryLater: The server answered 429 (its Retry-After is kept).
+        RemoteError: The server could not be reached.
+    """
     data = json.dumps(body).encode("utf-8")
     req = urllib.request.Request(url, data=data, method="POST")
     req.add_header("Content-Type", "application/json")
@@ -64,6 +106,8 @@ def post_json(url: str, body: Any, token: str | None = None) -> tuple[int, Any]:
             raw = resp.read()
             status = int(resp.status)
     except urllib.error.HTTPError as exc:
+        if exc.code == 429:
+            raise TryLater(retry_after_s(exc.headers.get("Retry-After"))) from None
         raw, status = exc.read(), int(exc.code)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise RemoteError(f"The server could not be reached ({exc}).") from exc
@@ -110,6 +154,8 @@ class RemoteClient:
         self._announced: dict[str, Any] | None = None
         self.last_error: str | None = None
         self.last_upload: str | None = None
+        self._hold_until = 0.0  # monotonic time before which nothing is sent (429)
+        self._refused: str | None = None  # the waiting mark refused for good (4xx)
         self._wake = threading.Event()
         self._live_wake = threading.Event()
         self._stop = threading.Event()
@@ -172,6 +218,10 @@ class RemoteClient:
         if not s["server"] or not s["token"]:
             return False
         mark = s["upload_pending"]
+        held = self._hold_until - time.monotonic()
+        if held > 0:  # the server asked for a pause: do not knock again yet
+            self.last_error = str(TryLater(held))
+            return False
         conn = db.connect(self._path)
         try:
             body = export.build_log(conn)
@@ -185,13 +235,30 @@ class RemoteClient:
             conn.close()
         try:
             status, reply = post_json(f"{s['server']}/api/logs", body, s["token"])
+        except TryLater as exc:
+            self._hold_until = time.monotonic() + exc.retry_after
+            self.last_error = str(exc)
+            return False
         except RemoteError as exc:
             self.last_error = str(exc)
             return False
         if status >= 400:
             detail = reply.get("error") if isinstance(reply, dict) else None
-            self.last_error = f"The server refused the upload ({detail or status})."
+            if 400 <= status < 500 and status != 408:
+                # Sending the same log again would be refused the same way.
+                self._refused = mark
+                self.last_error = (
+                    "The server did not accept your progress "
+                    f"({detail or f'error {status}'}). It is kept here; please tell "
+                    "your instructor. It is tried again when something new is recorded."
+                )
+            else:
+                self.last_error = (
+                    f"The server had a problem ({detail or f'error {status}'}); "
+                    "your progress will be sent again in a few minutes."
+                )
             return False
+        self._refused = None
         self.last_error = None
         self.last_upload = db.now_iso()
         if mark is not None:
@@ -208,11 +275,14 @@ class RemoteClient:
             # not lost: the next wait returns at once.
             self._wake.clear()
             try:
-                if self._settings()["upload_pending"]:
+                pending = self._settings()["upload_pending"]
+                held = self._hold_until > time.monotonic()
+                if pending and pending != self._refused and not held:
                     self.upload_now()
             except Exception:  # never let the uploader die; retry later
                 log.exception("upload failed")
-            self._wake.wait(self._retry_s)
+            held_s = self._hold_until - time.monotonic()
+            self._wake.wait(held_s if held_s > 0 else self._retry_s)
 
     def _live_loop(self) -> None:
         backoff_until = 0.0

@@ -1,4 +1,5 @@
-"""A small run of the load benchmark: the harness works and nothing is lost."""
+"""A small run of the load benchmark (and its flood): the harness works and nothing
+is lost."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ def test_small_mixed_load_loses_and_duplicates_nothing(tmp_path: Path) -> None:
         instructors=2,
         live=3,
         seconds=4,
+        flood_seconds=4,
+        flood_threads=3,
     )
     stats = result["stats"]
     assert stats.errors == []
@@ -24,6 +27,11 @@ def test_small_mixed_load_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     assert result["server_tracebacks"] == 0
     table = bench_load.table([("SQLite", result)])
     assert table.count("\n") == 2 and "| SQLite | 20 participants" in table
+    # The flood: its sessions bounded, nobody else refused (429s: test_flood.py).
+    assert sum(stats.hostile.values()) > 0 and result["hostile_stored"] <= 120
+    assert stats.latencies["dashboard_flood"]
+    flood = bench_load.flood_table([("SQLite", result)])
+    assert "| SQLite | 1 participant, 3 threads" in flood
 
 
 def test_percentile_is_nearest_rank() -> None:

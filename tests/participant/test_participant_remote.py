@@ -28,6 +28,7 @@ class FakeInstructor(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.requests: list[tuple[str, dict[str, str], Any]] = []
         self.fail_logs = 0
+        self.log_replies: list[tuple[int, Any, dict[str, str]]] = []  # then 201
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
 
 
@@ -44,7 +45,9 @@ class Handler(BaseHTTPRequestHandler):
                 # The enrol-reply schema (data/messages): a UUID and a long token.
                 self._reply(201, {"participant_id": PID, "token": TOKEN})
         elif self.path == "/api/logs":
-            if self.server.fail_logs > 0:
+            if self.server.log_replies:
+                self._reply(*self.server.log_replies.pop(0))
+            elif self.server.fail_logs > 0:
                 self.server.fail_logs -= 1
                 self._reply(503, {"error": "busy"})
             else:
@@ -52,9 +55,13 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path == "/api/live":
             self._reply(204, None)
 
-    def _reply(self, status: int, body: Any) -> None:
+    def _reply(
+        self, status: int, body: Any, headers: dict[str, str] | None = None
+    ) -> None:
         data = b"" if body is None else json.dumps(body).encode()
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -129,6 +136,62 @@ def test_enrol_then_upload_after_a_session_with_retries(
         )
     )
     app.extensions["escape_home.remote"].stop()
+    app.extensions["escape_home.writer"].close()
+
+
+def test_429_waits_for_retry_after_and_a_refusal_is_not_resent(
+    tmp_path: Path, instructor: FakeInstructor
+) -> None:
+    """Issue 11, item 5: a 429 holds every upload (even a new one) for its
+    Retry-After; a permanent refusal (422) is shown in a plain sentence and not
+    resent on the timer, only once something new is recorded."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "DATABASE": str(tmp_path / "l.sqlite3"),
+            "REMOTE_RETRY_S": 0.1,
+        }
+    )
+    client = app.test_client()
+    person = Person(client)
+    person.sign_up()
+    client.post(
+        "/settings",
+        data={"action": "enrol", "server": instructor.url, "code": "ABC-123"},
+    )
+    limit = "uploads: too many from this device (the limit is 6 per minute)"
+    refusal = "sessions: the server keeps at most 120 per participant"
+    instructor.log_replies = [
+        (429, {"error": limit}, {"Retry-After": "2"}),
+        (422, {"error": refusal}, {}),
+    ]
+    remote = app.extensions["escape_home.remote"]
+    sid = person.start_session()
+    client.post(f"/session/{sid}/after", data={"pain": "2", "exertion": "4"})
+    wait_for(lambda: len(paths(instructor, "/api/logs")) == 1)
+    t429 = time.monotonic()
+    wait_for(lambda: remote.last_error is not None)
+    assert "busy" in remote.last_error and "sent again in about a minute" in (
+        remote.last_error
+    )
+    remote.upload_soon()  # something new: still held
+    assert not remote.upload_now()
+    time.sleep(1.0)
+    assert len(paths(instructor, "/api/logs")) == 1, "no request during Retry-After"
+    wait_for(lambda: len(paths(instructor, "/api/logs")) == 2)
+    assert time.monotonic() - t429 >= 1.9
+    wait_for(lambda: "did not accept" in (remote.last_error or ""))
+    page = client.get("/settings").get_data(as_text=True)
+    assert "The server did not accept your progress (sessions: the server keeps" in (
+        page
+    )
+    time.sleep(1.0)  # ten retry intervals: the refused log is not resent
+    assert len(paths(instructor, "/api/logs")) == 2
+    remote.upload_soon()  # something new recorded: tried again (and accepted)
+    wait_for(lambda: len(paths(instructor, "/api/logs")) == 3)
+    wait_for(lambda: remote.last_error is None)
+    remote.stop()
     app.extensions["escape_home.writer"].close()
 
 
