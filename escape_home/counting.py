@@ -356,9 +356,10 @@ class RepCounter:
         return max(LEAVE_FRAC * self.config.deep_min, noisy)
 
     def _in_rest_range(self, u: float) -> bool:
-        if self._anchor == "deep":
-            return True
+        """Is `u` a plausible start position (standing, or for "deep", seated)?"""
         lo, hi = self._rest_bounds()
+        if self._anchor == "deep":
+            return -u > hi + 0.5 * self.config.deep_min  # clearly bent: seated
         return lo <= u <= hi
 
     def _step(self, u: float, t: float) -> Cycle | None:

@@ -4,6 +4,7 @@
   const root = document.getElementById("test");
   const kind = root.dataset.kind;
   const limit = parseInt(root.dataset.limit, 10);
+  let endSoon = null;
   const startBtn = document.getElementById("start");
   const cancelBtn = document.getElementById("cancel");
   const counter = document.getElementById("counter");
@@ -94,6 +95,10 @@
       counter.textContent = String(st.reps);
       if (st.reps > 0) { EH.say(String(st.reps)); }
     }
-    if (kind === "five_times_sts" && st.reps >= 5) { finish(); }
+    // The fifth cycle is counted on its way back; give the last stand a moment
+    // to be seen in full before the check ends.
+    if (kind === "five_times_sts" && st.reps >= 5 && !endSoon) {
+      endSoon = setTimeout(finish, 1500);
+    }
   });
 })();
