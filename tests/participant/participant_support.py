@@ -160,20 +160,23 @@ class SynthPerson:
     `cycle_s` seconds, whatever the camera shows.
     """
 
-    def __init__(self, up_s: float = 0.6, down_s: float = 0.6) -> None:
+    def __init__(
+        self, up_s: float = 0.6, down_s: float = 0.6, script: Any = None
+    ) -> None:
         from escape_home import synth as sy
 
-        script = sy.reps_script(
-            "sit_to_stand",
-            8,
-            out_s=up_s,
-            hold_s=0.2,
-            back_s=down_s,
-            rest_s=0.3,
-            seated_home=True,
-            yaw=90,
-            noise=0.002,
-        )
+        if script is None:  # another exercise: pass its synth.Script
+            script = sy.reps_script(
+                "sit_to_stand",
+                8,
+                out_s=up_s,
+                hold_s=0.2,
+                back_s=down_s,
+                rest_s=0.3,
+                seated_home=True,
+                yaw=90,
+                noise=0.002,
+            )
         self.fps = script.fps
         self.poses = sy.generate(script)
         self.t0: float | None = None

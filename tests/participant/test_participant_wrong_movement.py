@@ -9,7 +9,6 @@ marching, not a squat". Then the same person doing squats gets counted.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import pytest
 from participant_support import (
     FAKE_SPEECH,
     LiveServer,
+    SynthPerson,
     clip,
     fake_factories,
     seed_session,
@@ -31,29 +31,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.clips]
 SQUAT_STEP = 2  # the squat set of the fast programme (see conftest.fast_programme)
 
 
-class SynthMover:
-    """Stands in for the pose model: a synthetic person doing `exercise`, looped."""
-
-    def __init__(self, exercise: str) -> None:
-        script = sy.reps_script(
-            exercise,
-            8,
-            alternate=exercise == "marching",
-            yaw=0 if exercise == "marching" else 90,
-            noise=0.002,
-        )
-        self.fps = script.fps
-        self.poses = sy.generate(script)
-        self.t0: float | None = None
-
-    def process(self, image: Any, timestamp_s: float, frame_index: int) -> Any:
-        if self.t0 is None:
-            self.t0 = timestamp_s
-        i = int((timestamp_s - self.t0) * self.fps) % len(self.poses)
-        return replace(self.poses[i], timestamp_s=timestamp_s, frame_index=frame_index)
-
-    def close(self) -> None:
-        pass
+def _person(exercise: str) -> SynthPerson:
+    """A synthetic person doing `exercise` on the live clock (see SynthPerson)."""
+    script = sy.reps_script(
+        exercise,
+        8,
+        alternate=exercise == "marching",
+        yaw=0 if exercise == "marching" else 90,
+        noise=0.002,
+    )
+    return SynthPerson(script=script)
 
 
 @pytest.fixture
@@ -71,7 +58,7 @@ def _serve(tmp_path: Path, programme: Path, exercise: str) -> tuple[LiveServer, 
             "PROGRAMME": str(programme),
             "SOURCE": str(clip("squat__yuyoujiang__1.mp4")),
             "LIVE_FACTORIES": fake_factories(
-                make_estimator=lambda model: SynthMover(exercise),
+                make_estimator=lambda model: _person(exercise),
                 make_tracker=default_tracker,
             ),
         }
