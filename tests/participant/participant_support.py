@@ -22,6 +22,11 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--no-first-run",
+    # Timers and speech in a page Chromium thinks is in the background are slowed
+    # to a crawl; the hands-free flow runs on timers, so keep every page awake.
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
 ]
 
 
