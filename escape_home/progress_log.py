@@ -28,9 +28,10 @@ from escape_home.progress_log_messages import path as _path
 
 FORMAT = "escape-home-progress-log"
 VERSION = 1
-MINOR_VERSION = 1
+MINOR_VERSION = 2
 """Compatible additions within version 1 (``minor_version``; absent means 0). 1 adds
-the self-management tools: ``flare_plan``, ``pacing_plans``, ``class_questions``."""
+the self-management tools: ``flare_plan``, ``pacing_plans``, ``class_questions``;
+2 adds the optional fields listed under "minor version 2" in docs/progress-log.md."""
 MAX_BYTES = 5_000_000
 """Default upload limit: a full 12-session log with every rep is well under 1 MB."""
 MAX_DEPTH = 12

@@ -1,0 +1,2 @@
+-- Reserved for the goals and week changes (no schema change yet).
+SELECT 1;

@@ -1,0 +1,2 @@
+-- Reserved for the education changes (no schema change yet).
+SELECT 1;
