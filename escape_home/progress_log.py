@@ -259,6 +259,9 @@ def _check_rules(log: dict[str, Any], now: datetime) -> None:
         seen.add(ses["id"])
         start = _when(f"{p}.started_at", ses["started_at"], now)
         _check_order(p, start, _when(f"{p}.ended_at", ses["ended_at"], now))
+        scored = _when(f"{p}.pain_next_day_at", ses.get("pain_next_day_at"), now)
+        if scored is not None and start is not None and scored < start:
+            raise _fail(f"{p}.pain_next_day_at", "is before the session started")
         check = ses["safety_check"]
         if check is not None and check["any_yes"] != any(check["answers"].values()):
             raise _fail(f"{p}.safety_check.any_yes", "disagrees with the answers")

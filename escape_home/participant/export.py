@@ -47,6 +47,11 @@ def _set(s: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _next_day_at(conn: sqlite3.Connection, sid: str) -> dict[str, str]:
+    at = store.next_day_pain_at(conn, sid)
+    return {} if at is None else {"pain_next_day_at": at}
+
+
 def build_log(conn: sqlite3.Connection) -> dict[str, Any]:
     """Return the whole progress log as a JSON-ready dict, validated.
 
@@ -73,6 +78,7 @@ def build_log(conn: sqlite3.Connection) -> dict[str, Any]:
                 "pain_before": row["pain_before"],
                 "pain_after": row["pain_after"],
                 "pain_next_day": row["pain_next_day"],
+                **_next_day_at(conn, row["id"]),
                 "exertion": row["exertion"],
                 "safety_check": {"answers": answers, "any_yes": bool(row["any_yes"])},
                 "sets": [_set(s) for s in store.session_sets(conn, row["id"])],

@@ -130,6 +130,25 @@ def update_session(conn: sqlite3.Connection, sid: str, **fields: Any) -> None:
     conn.execute(f"UPDATE session SET {cols} WHERE id = ?", (*fields.values(), sid))
 
 
+_NEXT_DAY_AT = "pain_next_day_at:"
+
+
+def record_next_day_pain(conn: sqlite3.Connection, sid: str, value: int) -> None:
+    """Save the next-day pain of session `sid` and when it was given.
+
+    The time goes into the progress log (``pain_next_day_at``) so an export dates
+    the score when it was given, not when the session was. It is kept as a
+    setting keyed by the session ID (no schema change for one time per session).
+    """
+    update_session(conn, sid, pain_next_day=value)
+    set_setting(conn, _NEXT_DAY_AT + sid, now_iso())
+
+
+def next_day_pain_at(conn: sqlite3.Connection, sid: str) -> str | None:
+    """When the next-day pain of session `sid` was given (None: not recorded)."""
+    return get_setting(conn, _NEXT_DAY_AT + sid)
+
+
 def finish_session(
     conn: sqlite3.Connection, sid: str, status: str = "completed"
 ) -> None:

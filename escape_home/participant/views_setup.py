@@ -170,7 +170,7 @@ def next_day_pain() -> Response:
     if value is None:
         flash("Please choose a number from 0 to 10.")
     else:
-        get_writer().call(lambda c: store.update_session(c, sid, pain_next_day=value))
+        get_writer().call(lambda c: store.record_next_day_pain(c, sid, value))
         current_app.extensions["escape_home.remote"].upload_soon()
         flash("Thank you. Your answer is saved.")
     return redirect(url_for("setup.home"))
