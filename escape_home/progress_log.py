@@ -326,7 +326,22 @@ def validate(obj: Any, *, now: datetime | None = None) -> dict[str, Any]:
         raise _fail(_path(err.absolute_path), describe(err))
     log: dict[str, Any] = obj
     _check_rules(log, now or datetime.now(UTC))
+    _check_goals(log, now or datetime.now(UTC))
     return log
+
+
+def _check_goals(log: dict[str, Any], now: datetime) -> None:
+    """Minor version 2: goals have unique IDs, real dates, and are done after set."""
+    seen: set[str] = set()
+    for i, goal in enumerate(log.get("goals", [])):
+        p = f"goals[{i}]"
+        if goal["id"] in seen:
+            raise _fail(f"{p}.id", f"{goal['id']} appears twice")
+        seen.add(goal["id"])
+        start = _when(f"{p}.set_at", goal["set_at"], now)
+        done = _when(f"{p}.done_at", goal["done_at"], now)
+        if start is not None and done is not None and done < start:
+            raise _fail(f"{p}.done_at", "is before the goal was set")
 
 
 # --- building (participant side) ---------------------------------------------------
@@ -349,6 +364,7 @@ def build_progress_log(
     age_band: str | None = None,
     sex: str | None = None,
     exported_at: datetime | None = None,
+    goals: Sequence[Mapping[str, Any]] = (),
     flare_plan: Mapping[str, Any] | None = None,
     pacing_plans: Sequence[Mapping[str, Any]] = (),
     class_questions: Sequence[Mapping[str, Any]] = (),
@@ -369,6 +385,7 @@ def build_progress_log(
         age_band: e.g. "65-69", or None.
         sex: "female", "male", "other", "not_given" or None.
         exported_at: Export time (default now, UTC).
+        goals: The goals the participant wrote down (minor version 2).
         flare_plan: The flare-up plan (minor version 1), or None if not made.
         pacing_plans: Pacing plans (minor version 1).
         class_questions: Questions for class (minor version 1), as kept.
@@ -395,6 +412,7 @@ def build_progress_log(
         # Always written, even when empty: a server tells "none any more" (the
         # person removed them) from an older app that never sends them.
         "minor_version": MINOR_VERSION,
+        "goals": [dict(g) for g in goals],
         "flare_plan": None if flare_plan is None else dict(flare_plan),
         "pacing_plans": [dict(p) for p in pacing_plans],
         "class_questions": [dict(q) for q in class_questions],

@@ -103,6 +103,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         views_setup,
         views_tests,
         views_tools,
+        views_week,
     )
 
     for bp in (
@@ -113,6 +114,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         views_tests.bp,
         views_lessons.bp,
         views_tools.bp,
+        views_week.bp,
     ):
         app.register_blueprint(bp)
     app.before_request(_own_pages_only)

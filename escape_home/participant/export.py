@@ -95,6 +95,8 @@ def build_log(conn: sqlite3.Connection) -> dict[str, Any]:
         }
         for t in progress_store.tests(conn)
     ]
+    from escape_home.participant import goals as goal_store  # minor version 2
+
     return progress_log.build_progress_log(
         participant_id=profile["participant_uuid"],
         joint=profile["joint"],
@@ -103,6 +105,7 @@ def build_log(conn: sqlite3.Connection) -> dict[str, Any]:
         sessions=sessions,
         tests=tests,
         app_version=app_version(),
+        goals=goal_store.goals(conn),
         flare_plan=tools_store.flare_plan(conn),
         pacing_plans=tools_store.pacing_plans(conn),
         class_questions=tools_store.questions(conn),

@@ -89,6 +89,7 @@ def test_export_uses_the_shared_builder_and_validates(
         "sessions",
         "tests",
         "minor_version",
+        "goals",
         "flare_plan",
         "pacing_plans",
         "class_questions",

@@ -170,7 +170,8 @@
       card.appendChild(EH.el("p", {}, "")).appendChild(EH.el("a", { "class": "btn secondary", id: "lesson-link",
         href: "/lessons/" + step.lesson + "?session=" + encodeURIComponent(sid) }, "Read or listen to the full lesson"));
     }
-    announce(step.text);
+    /* Session 6 asks for a goal; the last session looks back at it (session-goals.js). */
+    announce(step.text.concat(window.EHGoals ? EHGoals.education(card) : []));
     setPrimary("Next", next);
     autoGo(5, next);
   }
@@ -211,7 +212,9 @@
   function intro(step) {
     phase = "intro";
     heading(step.name + (step.rounds > 1 ? " (round " + step.round + " of " + step.rounds + ")" : ""));
-    card.appendChild(EH.el("img", { "class": "picture", src: "/static/" + step.picture, alt: "Drawing of a person doing " + step.name.toLowerCase() }));
+    const picture = EH.el("img", { "class": "picture", src: "/static/" + step.picture, alt: "Drawing of a person doing " + step.name.toLowerCase() });
+    /* Show, don't describe: the moving demonstration (demo.js), the drawing if it cannot load. */
+    card.appendChild(window.EHDemo ? EHDemo.figure(step.exercise, picture) : picture);
     const how = EH.el("ol");
     step.how.forEach(function (t) { how.appendChild(EH.el("li", {}, t)); });
     card.appendChild(how);
