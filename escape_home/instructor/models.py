@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -109,6 +110,24 @@ class Cohort(Base):
     sessions_per_week: Mapped[int] = mapped_column(Integer, default=2)
     enrol_code: Mapped[str] = mapped_column(String(20), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Alert thresholds of this class (`instructor.alerts`; defaults from the pain
+    # rules of docs/escape-pain.md §1.6, heuristics needing clinical sign-off).
+    alert_pain_above: Mapped[int] = mapped_column(
+        Integer, default=5, server_default="5"
+    )
+    """Alert when pain after exercise is above this (0-10)."""
+    alert_pain_rise: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    """...or at least this many points above the pain before."""
+    alert_next_day_sessions: Mapped[int] = mapped_column(
+        Integer, default=2, server_default="2"
+    )
+    """Next-day pain above the pre-session pain on this many sessions in a row."""
+    alert_behind: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    """Sessions behind the schedule."""
+    alert_fault_percent: Mapped[int] = mapped_column(
+        Integer, default=50, server_default="50"
+    )
+    """A form fault on at least this share of an exercise's reps in a session."""
 
     instructor: Mapped[Instructor] = relationship(back_populates="cohorts")
     participants: Mapped[list[Participant]] = relationship(
@@ -142,6 +161,13 @@ class Participant(Base):
     that had them (log minor version 1; see `instructor.self_management`)."""
     self_management_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """`exported_at` of the log `self_management` came from (older ones are skipped)."""
+    note: Mapped[str | None] = mapped_column(Text)
+    """The instructor's own free-text note (never sent to the app)."""
+    education: Mapped[str | None] = mapped_column(Text)
+    """JSON: the beliefs checks and the lessons read of the newest log that had them
+    (log minor version 2; see `instructor.education`)."""
+    education_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """`exported_at` of the log `education` came from (older ones are skipped)."""
 
     cohort: Mapped[Cohort] = relationship(back_populates="participants")
     sessions: Mapped[list[SessionRecord]] = relationship(
@@ -149,6 +175,31 @@ class Participant(Base):
     )
     tests: Mapped[list[TestResult]] = relationship(order_by="TestResult.taken_at")
     tokens: Mapped[list[Token]] = relationship(back_populates="participant")
+
+
+class AlertReview(Base):
+    """An instructor's review of one alert of one participant: acknowledged (being
+    followed up) or resolved, with a note. `evidence` is the JSON list of what the
+    alert rested on when reviewed; the alert opens again only when it rests on
+    something new (see `instructor.alerts`)."""
+
+    __tablename__ = "alert_review"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "key", name="uq_alert_review_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text)
+    instructor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("instructor.id", ondelete="SET NULL")
+    )
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Token(Base):
@@ -250,3 +301,23 @@ class Upload(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     sessions_new: Mapped[int] = mapped_column(Integer)
     sessions_updated: Mapped[int] = mapped_column(Integer)
+
+
+class ExercisePlan(Base):
+    """The instructor's exercise plan of a class or of one participant (issue 12):
+    exactly one of `cohort_id` and `participant_id` is set. `items` is the JSON of
+    message ``plan``'s items (data/messages/plan.v1.schema.json); `revision` goes up
+    at each save, so an app can tell a new plan (see `views_plan.plan_for`)."""
+
+    __tablename__ = "exercise_plan"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cohort.id", ondelete="CASCADE"), unique=True
+    )
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), unique=True
+    )
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    items: Mapped[str] = mapped_column(Text, default="{}")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
