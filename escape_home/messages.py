@@ -25,7 +25,7 @@ from escape_home.exercises import exercise_ids
 from escape_home.progress_log_messages import describe, innermost, path, short
 
 VERSION = 1
-NAMES = ("enrol", "enrol-reply", "live", "upload-reply", "error")
+NAMES = ("enrol", "enrol-reply", "live", "upload-reply", "error", "plan")
 """Messages with a schema here; the upload body is the progress log."""
 
 

@@ -193,6 +193,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(views_main.bp)
     app.register_blueprint(views_cohorts.bp)
     app.register_blueprint(views_lessons.bp)
+    from escape_home.instructor import views_plan
+
+    views_plan.init_app(app)  # the exercise plan's pages and GET /api/plan
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the token API: no cookies, so no CSRF
 
