@@ -21,6 +21,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from escape_home.beliefs import load_scale
 from escape_home.errors import InvalidProgressLog
 from escape_home.exercises import exercise_ids
 from escape_home.progress_log_messages import describe, innermost, short
@@ -85,6 +86,9 @@ def schema() -> dict[str, Any]:
     )
     loaded: dict[str, Any] = json.loads(text)
     loaded["$defs"]["exercise"] = {"enum": exercise_ids()}
+    scale = load_scale()  # the beliefs check's stage and item keys (minor version 2)
+    loaded["$defs"]["belief_stage"] = {"enum": scale.stage_keys}
+    loaded["$defs"]["belief_item"] = {"enum": scale.item_keys}
     return loaded
 
 
@@ -285,6 +289,7 @@ def _check_rules(log: dict[str, Any], now: datetime) -> None:
         if test["unit"] != want:
             raise _fail(f"{p}.unit", f"a {test['kind']} result is in {want!r}")
     _check_self_management(log, now)
+    _check_education(log, now)
 
 
 def _check_self_management(log: dict[str, Any], now: datetime) -> None:
@@ -301,6 +306,40 @@ def _check_self_management(log: dict[str, Any], now: datetime) -> None:
                 raise _fail(f"{field}[{i}].id", f"{item['id']} appears twice")
             seen.add(item["id"])
             _when(f"{field}[{i}].{stamp}", item[stamp], now)
+
+
+def _check_education(log: dict[str, Any], now: datetime) -> None:
+    """Minor version 2: the beliefs checks (one per stage, unique IDs, finished after
+    started) and the lessons read (one record per lesson, each question once)."""
+    ids: set[str] = set()
+    stages: set[str] = set()
+    for i, check in enumerate(log.get("belief_checks", [])):
+        p = f"belief_checks[{i}]"
+        if check["id"] in ids:
+            raise _fail(f"{p}.id", f"{check['id']} appears twice")
+        if check["stage"] in stages:
+            raise _fail(f"{p}.stage", f"the {check['stage']!r} check appears twice")
+        ids.add(check["id"])
+        stages.add(check["stage"])
+        start = _when(f"{p}.started_at", check["started_at"], now)
+        _check_order(p, start, _when(f"{p}.finished_at", check["finished_at"], now))
+    numbers: set[int] = set()
+    for i, rec in enumerate(log.get("lessons", [])):
+        p = f"lessons[{i}]"
+        if rec["number"] in numbers:
+            raise _fail(f"{p}.number", f"lesson {rec['number']} appears twice")
+        numbers.add(rec["number"])
+        opened = _when(f"{p}.first_opened_at", rec["first_opened_at"], now)
+        _check_order(p, opened, _when(f"{p}.finished_at", rec["finished_at"], now))
+        asked: set[int] = set()
+        for j, ans in enumerate(rec["answers"]):
+            if ans["question"] in asked:
+                raise _fail(
+                    f"{p}.answers[{j}].question",
+                    f"question {ans['question']} appears twice",
+                )
+            asked.add(ans["question"])
+            _when(f"{p}.answers[{j}].answered_at", ans["answered_at"], now)
 
 
 def validate(obj: Any, *, now: datetime | None = None) -> dict[str, Any]:
@@ -368,6 +407,8 @@ def build_progress_log(
     flare_plan: Mapping[str, Any] | None = None,
     pacing_plans: Sequence[Mapping[str, Any]] = (),
     class_questions: Sequence[Mapping[str, Any]] = (),
+    belief_checks: Sequence[Mapping[str, Any]] = (),
+    lessons: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """Assemble a version-1 progress log and validate it: the one place a log is made.
 
@@ -389,6 +430,8 @@ def build_progress_log(
         flare_plan: The flare-up plan (minor version 1), or None if not made.
         pacing_plans: Pacing plans (minor version 1).
         class_questions: Questions for class (minor version 1), as kept.
+        belief_checks: Finished beliefs and confidence checks (minor version 2).
+        lessons: The lessons opened, finished and answered (minor version 2).
 
     Returns:
         The log dict, ready for `dumps`.
@@ -416,6 +459,8 @@ def build_progress_log(
         "flare_plan": None if flare_plan is None else dict(flare_plan),
         "pacing_plans": [dict(p) for p in pacing_plans],
         "class_questions": [dict(q) for q in class_questions],
+        "belief_checks": [dict(c) for c in belief_checks],
+        "lessons": [dict(rec) for rec in lessons],
     }
     return validate(log)
 

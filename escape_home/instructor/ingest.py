@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from escape_home import progress_log
 from escape_home.errors import InvalidProgressLog
-from escape_home.instructor import self_management
+from escape_home.instructor import education, self_management
 from escape_home.instructor.models import (
     Participant,
     SessionRecord,
@@ -226,6 +226,7 @@ def store_log(
         counts["sessions_updated"] += 1
     _store_tests(db, participant, log["tests"], counts)
     self_management.store(participant, log)  # flare-up plan, pacing, questions
+    education.store(participant, log)  # beliefs checks, lessons read
     participant.last_upload_at = now
     db.add(
         Upload(

@@ -27,7 +27,7 @@ from werkzeug.utils import secure_filename
 
 from escape_home import progress_log
 from escape_home.errors import InvalidProgressLog
-from escape_home.instructor import db, self_management
+from escape_home.instructor import db, education, self_management
 from escape_home.instructor.alerts import summarise_participant
 from escape_home.instructor.exports import chart_data, cohort_csv, participant_fhir
 from escape_home.instructor.forms import (
@@ -319,6 +319,7 @@ def merge(public_id: str) -> Any:
                     self_management_at=p.self_management_at,
                 )
             )
+        education.merge(s, p, target)  # the newer beliefs checks and lessons read
         s.execute(
             update(Participant).where(Participant.id == src).values(app_uuid=None)
         )

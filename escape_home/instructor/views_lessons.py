@@ -2,7 +2,8 @@
 
 A lesson whose ``reviewed_by`` (data/lessons.toml) is empty shows as "awaiting
 clinical review"; the page lists every lesson's sources and questions so a
-physiotherapist can check them before signing.
+physiotherapist can check them before signing. The participant page's lessons and
+beliefs partials read `instructor.education` through ``participant_education(p)``.
 """
 
 from __future__ import annotations
@@ -12,9 +13,23 @@ from typing import Any
 from flask import Blueprint, render_template
 from flask_login import login_required
 
+from escape_home.beliefs import NOT_VALIDATED
+from escape_home.instructor.education import Education, education
+from escape_home.instructor.models import Participant
 from escape_home.lessons import BELIEFS, load_lessons
 
 bp = Blueprint("lesson_review", __name__)
+
+
+@bp.app_template_global("participant_education")
+def participant_education(p: Participant) -> Education:
+    """For the participant page's partials (_beliefs.html, _lessons_read.html)."""
+    return education(p)
+
+
+@bp.app_context_processor
+def _not_validated() -> dict[str, Any]:
+    return {"not_validated": NOT_VALIDATED}
 
 
 @bp.route("/lessons", methods=["GET"])

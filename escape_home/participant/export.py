@@ -14,7 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from escape_home import progress_log
-from escape_home.participant import progress_store, store, tools_store
+from escape_home.participant import education_store, progress_store, store, tools_store
 
 #: Statuses the shared format knows; a session stopped by the safety check is an
 #: interrupted session whose safety_check says any_yes.
@@ -109,4 +109,6 @@ def build_log(conn: sqlite3.Connection) -> dict[str, Any]:
         flare_plan=tools_store.flare_plan(conn),
         pacing_plans=tools_store.pacing_plans(conn),
         class_questions=tools_store.questions(conn),
+        belief_checks=education_store.belief_checks(conn),
+        lessons=education_store.lessons(conn),
     )

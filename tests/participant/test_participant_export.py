@@ -93,6 +93,8 @@ def test_export_uses_the_shared_builder_and_validates(
         "flare_plan",
         "pacing_plans",
         "class_questions",
+        "belief_checks",
+        "lessons",
     ]
     assert log["minor_version"] == progress_log.MINOR_VERSION
     assert log["format"] == progress_log.FORMAT and log["version"] == 1

@@ -15,6 +15,17 @@
   const lessonName = where.textContent;
   let index = 0;
   let reading = null;   // {items, at, timer} while reading aloud
+  let told = false;     // the app knows the last screen was reached
+
+  /* Listening counts (issue 14 item 5): the app keeps which lessons were finished
+     and the first answer to each question. A failed save is said, never hidden. */
+  function record(url, body) {
+    return EH.postJSON(url, body).catch(function (err) {
+      const box = document.getElementById("lesson-save-error");
+      box.textContent = "Your answer was not saved. " + err.message;
+      box.classList.remove("hidden");
+    });
+  }
 
   root.classList.add("js-lesson");
   nav.classList.remove("hidden");
@@ -81,6 +92,7 @@
     nextBtn.classList.toggle("hidden", last);
     where.textContent = lessonName + ". " + (last ? "Questions" : "Part " + (index + 1) + " of " + (screens.length - 1));
     if (focus) { screens[index].querySelector("h2").focus(); }
+    if (last && !told) { told = true; record(root.dataset.finishedUrl); }
     readScreen();
   }
 
@@ -96,7 +108,7 @@
   /* The questions: say whether the answer was right, then why. */
   const quizzes = Array.prototype.slice.call(root.querySelectorAll(".quiz"));
   const end = root.querySelector(".lesson-end");
-  quizzes.forEach(function (fs) {
+  quizzes.forEach(function (fs, k) {
     const verdict = fs.querySelector(".verdict"), because = fs.querySelector(".because");
     fs.querySelectorAll("button.answer").forEach(function (b) {
       b.addEventListener("click", function () {
@@ -110,6 +122,7 @@
         because.classList.add("sentence");
         verdict.classList.add("sentence");
         readItems([verdict, because]);
+        record(root.dataset.answerUrl, { question: k + 1, answer: b.value === "true" });
         if (quizzes.every(function (q) { return q.querySelector("[aria-pressed=true]"); })) {
           end.classList.add("shown");
         }
