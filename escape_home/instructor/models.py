@@ -321,23 +321,3 @@ class ExercisePlan(Base):
     revision: Mapped[int] = mapped_column(Integer, default=0)
     items: Mapped[str] = mapped_column(Text, default="{}")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class ExercisePlan(Base):
-    """The instructor's exercise plan of a class or of one participant (issue 12):
-    exactly one of `cohort_id` and `participant_id` is set. `items` is the JSON of
-    message ``plan``'s items (data/messages/plan.v1.schema.json); `revision` goes up
-    at each save, so an app can tell a new plan (see `views_plan.plan_for`)."""
-
-    __tablename__ = "exercise_plan"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    cohort_id: Mapped[int | None] = mapped_column(
-        ForeignKey("cohort.id", ondelete="CASCADE"), unique=True
-    )
-    participant_id: Mapped[int | None] = mapped_column(
-        ForeignKey("participant.id", ondelete="CASCADE"), unique=True
-    )
-    revision: Mapped[int] = mapped_column(Integer, default=0)
-    items: Mapped[str] = mapped_column(Text, default="{}")
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
