@@ -89,6 +89,12 @@ def _add_instructor_arguments(parser: argparse.ArgumentParser) -> None:
         toggle = sub.add_parser(action, help=f"{what} an instructor account")
         toggle.add_argument("name", help="the username")
     sub.add_parser("init-db", help="create or upgrade the database tables")
+    demo = sub.add_parser(
+        "demo", help="fill a sample class with made-up data, for a first look"
+    )
+    demo.add_argument(
+        "--user", metavar="NAME", help="whose class (needed if there are several)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -152,6 +152,41 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+#: Files people pick by mistake, by their first bytes: named in the refusal.
+_FILE_KINDS = (
+    (b"\x89PNG", "a PNG picture"),
+    (b"\xff\xd8\xff", "a JPEG photo"),
+    (b"GIF8", "a GIF picture"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP file (or a Word or Excel document)"),
+    (b"{\\rtf", "a Rich Text document"),
+    (b"\xd0\xcf\x11\xe0", "an older Word or Excel document"),
+    (b"<?xml", "an XML file"),
+    (b"<!doctype html", "a web page"),
+    (b"<html", "a web page"),
+)
+
+
+def _file_kind(raw: bytes) -> str | None:
+    head = raw[:64].lstrip().lower()
+    for magic, kind in _FILE_KINDS:
+        if head.startswith(magic.lower()):
+            return kind
+    return None
+
+
+def _wrong_file(raw: bytes, detail: str, short: str) -> MalformedLog:
+    """The message for an upload that is not JSON: a plain sentence when the file
+    is of a kind people pick by mistake (a photo, a document), else the detail."""
+    kind = _file_kind(raw)
+    if kind is None:
+        return MalformedLog(f"the log: {detail}")
+    return MalformedLog(
+        f"The file is {kind}, not a progress log ({short}). Choose the file the "
+        "app saved: its name ends in .json."
+    )
+
+
 def parse(
     data: bytes | str, *, max_bytes: int = MAX_BYTES, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -177,8 +212,10 @@ def parse(
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise MalformedLog(
-            f"the log: not valid UTF-8 (bad byte at position {exc.start})"
+        raise _wrong_file(
+            raw,
+            f"not valid UTF-8 (bad byte at position {exc.start})",
+            "not valid UTF-8",
         ) from None
     text = text.removeprefix("\ufeff")
     try:
@@ -194,9 +231,10 @@ def parse(
     except RecursionError:
         raise MalformedLog("the log: JSON is nested too deeply") from None
     except json.JSONDecodeError as exc:
-        raise MalformedLog(
-            f"the log: not valid JSON ({exc.msg} at line {exc.lineno} "
-            f"column {exc.colno})"
+        raise _wrong_file(
+            raw,
+            f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})",
+            "not valid JSON",
         ) from None
     except ValueError as exc:  # int() limits and the like
         raise MalformedLog(f"the log: not valid JSON ({exc})") from None

@@ -180,7 +180,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     login = LoginManager(app)
     login.login_view = "auth.login"
-    login.login_message = "Please sign in to see your cohorts."
+    login.login_message = "Please sign in to see your classes."
     login.session_protection = "strong"
 
     @login.user_loader
@@ -211,12 +211,26 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         in_memory_fallback_enabled=True,
     )
     app.extensions["escape_home_limiter"] = limiter
-    for endpoint, setting in (
-        ("auth.login", "LOGIN_RATE_LIMIT"),
-        ("api.enrol", "ENROL_RATE_LIMIT"),
+    for endpoint, setting, said in (
+        (
+            "auth.login",
+            "LOGIN_RATE_LIMIT",
+            "Too many sign-in attempts from this address. Please wait {wait}, "
+            "then try again.",
+        ),
+        (
+            "api.enrol",
+            "ENROL_RATE_LIMIT",
+            "enrol: too many attempts from this address; nothing was stored, "
+            "try again in {wait}",
+        ),
     ):
         app.view_functions[endpoint] = _limited(
-            limiter, app, setting, app.view_functions[endpoint]
+            limiter,
+            app,
+            setting,
+            app.view_functions[endpoint],
+            error_message=_retry_message(limiter, said),
         )
     app.view_functions["api.upload_log"] = _limited(
         limiter,
@@ -255,6 +269,27 @@ def _limited(
         return str(app.config[setting])
 
     return limiter.limit(limit, methods=["POST"], **options)(view)
+
+
+def _seconds_left(limiter: Limiter) -> int | None:
+    current = limiter.current_limit
+    return None if current is None else max(1, int(current.reset_at - time.time()))
+
+
+def _retry_message(limiter: Limiter, text: str) -> Any:
+    """A 429's message saying when to try again (the Retry-After header's wait)."""
+
+    def message() -> str:
+        seconds = _seconds_left(limiter)
+        if seconds is None:
+            wait = "a minute"
+        elif seconds < 120:
+            wait = f"{seconds} second{'s' if seconds != 1 else ''}"
+        else:
+            wait = f"{round(seconds / 60)} minutes"
+        return text.format(wait=wait)
+
+    return message
 
 
 def _upload_limit_message(limiter: Limiter, app: Flask) -> Any:

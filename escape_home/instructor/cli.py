@@ -4,6 +4,7 @@ escape-home instructor [--host H] [--port P]         # serve (waitress)
 escape-home instructor create-user NAME [--password-stdin]
 escape-home instructor disable-user NAME | enable-user NAME
 escape-home instructor init-db
+escape-home instructor demo [--user NAME]            # a sample class to look at
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import os
 import sys
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from escape_home.errors import EscapeHomeError
@@ -61,8 +62,16 @@ def create_user(args: argparse.Namespace) -> int:
     with app.app_context():
         try:
             with db.writing() as s:
-                if s.scalar(select(Instructor).where(Instructor.username == name)):
-                    raise InstructorCliError(f"there is already an instructor {name!r}")
+                # Sign-in matches names case-insensitively: "Alice" is "alice".
+                same = s.scalar(
+                    select(Instructor).where(
+                        func.lower(Instructor.username) == name.lower()
+                    )
+                )
+                if same is not None:
+                    raise InstructorCliError(
+                        f"there is already an instructor {same.username!r}"
+                    )
                 s.add(Instructor(username=name, password_hash=hashed))
         except IntegrityError:
             raise InstructorCliError(
@@ -76,14 +85,12 @@ def set_disabled(args: argparse.Namespace, disabled: bool) -> int:
     """Disable an account (it can no longer sign in; its sessions end now) or
     enable it again. Its cohorts and data are kept."""
     from escape_home.instructor import db
-    from escape_home.instructor.models import Instructor, utcnow
-    from escape_home.instructor.security import end_all_login_sessions
+    from escape_home.instructor.models import utcnow
+    from escape_home.instructor.security import end_all_login_sessions, find_instructor
 
     app = _app(args)
-    with app.app_context(), db.writing() as s:
-        user = s.scalar(
-            select(Instructor).where(Instructor.username == args.name.strip())
-        )
+    with app.app_context(), db.writing():
+        user = find_instructor(args.name)
         if user is None:
             raise InstructorCliError(f"there is no instructor {args.name!r}")
         if disabled:
@@ -93,6 +100,82 @@ def set_disabled(args: argparse.Namespace, disabled: bool) -> int:
         else:
             user.disabled_at = None
             print(f"Enabled {user.username!r}.")
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    """Fill a sample class with made-up participants and their sessions, so a new
+    instructor can see every page with data before a real class starts."""
+    from datetime import datetime
+
+    from escape_home import progress_log
+    from escape_home.instructor import db
+    from escape_home.instructor.ingest import store_log
+    from escape_home.instructor.models import Cohort, Instructor, Participant
+    from escape_home.instructor.sample import DEMO_CLASS, demo_logs
+    from escape_home.instructor.security import find_instructor, new_enrol_code
+
+    app = _app(args)
+    with app.app_context(), db.writing() as s:
+        if args.user:
+            user = find_instructor(args.user)
+            if user is None:
+                raise InstructorCliError(f"there is no instructor {args.user!r}")
+        else:
+            users = s.scalars(select(Instructor)).all()
+            if not users:
+                raise InstructorCliError(
+                    "there is no instructor yet: first run "
+                    "'escape-home instructor create-user NAME'"
+                )
+            if len(users) > 1:
+                raise InstructorCliError(
+                    "there are several instructors: say whose sample class it is "
+                    "with --user NAME"
+                )
+            user = users[0]
+        old = s.scalar(
+            select(Cohort).where(
+                Cohort.instructor_id == user.id, Cohort.name == DEMO_CLASS
+            )
+        )
+        if old is not None:
+            print(
+                f"{user.username!r} already has the sample class (/cohorts/{old.id})."
+            )
+            return 0
+        people = demo_logs()
+        starts = [
+            datetime.fromisoformat(log["sessions"][0]["started_at"])
+            for _, log in people
+            if log
+        ]
+        cohort = Cohort(
+            instructor_id=user.id,
+            name=DEMO_CLASS,
+            start_date=min(starts).date(),
+            schedule="Tuesdays and Fridays, 10:00 (sample)",
+            sessions_per_week=2,
+            enrol_code=new_enrol_code(),
+        )
+        s.add(cohort)
+        s.flush()
+        sessions = 0
+        for name, log in people:
+            p = Participant(
+                public_id=progress_log.new_id(), cohort_id=cohort.id, nickname=name
+            )
+            s.add(p)
+            s.flush()
+            if log is not None:
+                raw = progress_log.dumps(log).encode()
+                sessions += store_log(s, p, log, raw=raw, via="web")["sessions_new"]
+        where = f"/cohorts/{cohort.id}"
+    print(
+        f"Made the sample class for {user.username!r}: {len(people)} made-up "
+        f"participants, {sessions} sessions. Sign in and open {where}. "
+        "Every name ends in '(sample)'."
+    )
     return 0
 
 
@@ -164,6 +247,8 @@ def main(args: argparse.Namespace) -> int:
         return create_user(args)
     if action in ("disable-user", "enable-user"):
         return set_disabled(args, action == "disable-user")
+    if action == "demo":
+        return demo(args)
     if action == "init-db":
         _app(args)  # creating the app runs the migrations
         print("Database is up to date.")

@@ -153,3 +153,49 @@ def make_log(
 
 def _iso(when: datetime) -> str:
     return when.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+#: The sample class's people: (name, sessions done, pain before/after/next day per
+#: session or None for the default, a safety "yes" in the last session).
+_DEMO_PEOPLE: tuple[tuple[str, int, list[tuple[int | None, ...]] | None, bool], ...] = (
+    ("Ann (sample)", 8, [(4, 4, 3), (4, 3, 3), (3, 3, 2), (3, 2, 2)] * 2, False),
+    (
+        "Bill (sample)",
+        5,
+        [(3, 4, 3), (4, 6, 5), (5, 7, 6), (6, 7, 7), (6, 8, 7)],
+        False,
+    ),
+    ("Carol (sample)", 3, None, True),
+    ("Dev (sample)", 10, [(2, 2, 1)] * 10, False),
+    ("Edna (sample)", 1, [(5, 5, None)], False),
+    ("Frank (sample)", 0, None, False),
+)
+DEMO_CLASS = "Sample class (made by escape-home instructor demo)"
+
+
+def demo_logs(seed: int | None = None) -> list[tuple[str, dict[str, Any] | None]]:
+    """Names and progress logs of a varied sample class: improving, worsening (an
+    alert), a safety "yes", steady, just started, not started (no log). Without a
+    seed the IDs are new each time (each sample class has its own participants)."""
+    if seed is None:
+        seed = random.SystemRandom().getrandbits(62)
+    out: list[tuple[str, dict[str, Any] | None]] = []
+    for i, (name, done, pain, safety_yes) in enumerate(_DEMO_PEOPLE):
+        if done == 0:
+            out.append((name, None))
+            continue
+        log = make_log(
+            sessions=done,
+            seed=seed + i,
+            pain=[(p[0], p[1], p[2]) for p in pain] if pain else None,
+        )
+        if safety_yes:
+            last = log["sessions"][-1]
+            last["status"] = "interrupted"
+            last["safety_check"] = {
+                "answers": {"chest_pain": False, "new_swelling": True},
+                "any_yes": True,
+            }
+            last["sets"], last["pain_after"], last["pain_next_day"] = [], None, None
+        out.append((name, log))
+    return out

@@ -6,10 +6,11 @@ import hashlib
 import secrets
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, request, session
 from flask_login import current_user
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from escape_home.instructor import db
@@ -52,6 +53,40 @@ def hash_password(password: str) -> str:
 def check_password(stored: str, password: str) -> bool:
     """Constant-time check of `password` against a stored hash."""
     return check_password_hash(stored, password)
+
+
+def find_instructor(username: str) -> Instructor | None:
+    """The account a typed username names, matched case-insensitively (``Alice``
+    and ``alice`` are one account: `create-user` refuses the second). If an older
+    database holds two names differing only in case, only the exact one matches."""
+    name = username.strip()
+    if not name or len(name) > 80:
+        return None
+    found = db.session().scalars(
+        select(Instructor).where(func.lower(Instructor.username) == name.lower())
+    ).all()
+    if len(found) == 1:
+        return found[0]
+    return next((u for u in found if u.username == name), None)
+
+
+def local_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site (``/cohorts/3?x=1``), else None.
+
+    Refused: absolute and scheme-relative URLs (``https://evil``, ``//evil``),
+    backslashes (browsers read ``/\\evil`` as ``//evil``), control characters and
+    anything not starting with a single ``/``.
+    """
+    if not target or len(target) > 2000 or not target.startswith("/"):
+        return None
+    if target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def new_token() -> tuple[str, str]:

@@ -1,10 +1,18 @@
-"""Sign-in and the instructor's home page (their cohorts)."""
+"""Sign-in and the instructor's home page (their classes)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +29,9 @@ from escape_home.instructor.security import (
     check_password,
     end_all_login_sessions,
     end_login_session,
+    find_instructor,
     hash_password,
+    local_next,
     new_enrol_code,
     start_login_session,
 )
@@ -39,23 +49,25 @@ _DUMMY_HASH = (
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     form = LoginForm()
+    # Where Flask-Login was sending the instructor before sign-in: this site only.
+    next_path = local_next(request.args.get("next"))
     if form.validate_on_submit():
-        user = db.session().scalar(
-            select(Instructor).where(Instructor.username == form.username.data)
-        )
+        user = find_instructor(form.username.data or "")
         stored = user.password_hash if user else _DUMMY_HASH
         if check_password(stored, form.password.data or "") and user is not None:
             if not user.is_active:
                 flash("This account is disabled: ask whoever runs the server.", "error")
-                return render_template("instructor/login.html", form=form)
+                return render_template(
+                    "instructor/login.html", form=form, next_path=next_path
+                )
             session.clear()  # no session fixation
             with db.writing():
                 start_login_session(user)
             login_user(user)
             session.permanent = True
-            return redirect(url_for("auth.index"))
+            return redirect(next_path or url_for("auth.index"))
         flash("That username and password do not match.", "error")
-    return render_template("instructor/login.html", form=form)
+    return render_template("instructor/login.html", form=form, next_path=next_path)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -139,5 +151,5 @@ def create_cohort() -> Any:
     else:  # pragma: no cover - five random 40-bit codes all taken
         flash("Could not make an enrolment code; try again.", "error")
         return redirect(url_for("auth.index"))
-    flash(f"Cohort created. Enrolment code: {cohort.enrol_code}", "ok")
+    flash(f"Class created. Enrolment code: {cohort.enrol_code}", "ok")
     return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))

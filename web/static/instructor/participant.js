@@ -6,6 +6,18 @@
   const PALETTE = ["#1f5fa8", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0e7490",
                    "#a16207", "#be185d", "#4d7c0f", "#1e40af", "#9a3412"];
   const label = (s) => s.replace(/_/g, " ");
+  const some = (values) => values.some((v) => v !== null && v !== undefined);
+
+  // An empty chart is an empty grid that says nothing: put a sentence in its place.
+  function noData(id, sentence) {
+    const el = document.getElementById(id);
+    if (!el) return;
+    const p = document.createElement("p");
+    p.className = "empty chart-empty";
+    p.id = id;
+    p.textContent = sentence;
+    el.replaceWith(p);
+  }
 
   function line(id, labels, series, yTitle, yMax) {
     const el = document.getElementById(id);
@@ -84,12 +96,23 @@
     const response = await fetch(box.dataset.src, { credentials: "same-origin" });
     if (!response.ok) return;
     const data = await response.json();
-    line("chart-pain", data.labels, { before: data.pain.before, after: data.pain.after,
-         "next day": data.pain.next_day }, "pain (0–10)", 10);
-    line("chart-reps", data.labels, data.reps, "reps");
-    line("chart-rom", data.labels, data.rom, "degrees");
-    faults(data);
-    tests(data);
+    const none = "the chart appears after the first session is uploaded.";
+    const pain = { before: data.pain.before, after: data.pain.after,
+                   "next day": data.pain.next_day };
+    if (Object.values(pain).some(some)) {
+      line("chart-pain", data.labels, pain, "pain (0–10)", 10);
+    } else {
+      noData("chart-pain", "No data yet: no pain scores; " + none);
+    }
+    if (Object.values(data.reps).some(some)) line("chart-reps", data.labels, data.reps, "reps");
+    else noData("chart-reps", "No data yet: no repetitions; " + none);
+    if (Object.values(data.rom).some(some)) line("chart-rom", data.labels, data.rom, "degrees");
+    else noData("chart-rom", "No data yet: no range of motion; " + none);
+    if (Object.keys(data.faults).length) faults(data);
+    else if (data.labels.length) noData("chart-faults", "No form faults seen yet.");
+    else noData("chart-faults", "No data yet: " + none);
+    if (data.tests.length) tests(data);
+    else noData("chart-tests", "No data yet: no chair-stand or sit-to-stand test uploaded.");
     box.dataset.ready = "1";
   });
 })();
