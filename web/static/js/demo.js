@@ -79,7 +79,6 @@ window.EHDemo = (function () {
     const btn = document.createElement("button");
     btn.type = "button";
     btn.className = "secondary small demo-play";
-    btn.setAttribute("aria-pressed", "false");
     fig.appendChild(svg);
     fig.appendChild(cap);
     let playing = false, raf = null, drawing = null, track = null, t0 = 0, frame0 = 0;
@@ -94,7 +93,6 @@ window.EHDemo = (function () {
     function setPlaying(on) {
       playing = on;
       btn.textContent = on ? "Pause the demonstration" : "Play the demonstration";
-      btn.setAttribute("aria-pressed", on ? "true" : "false");
       fig.classList.toggle("playing", on);
       if (on && raf === null) {
         frame0 = parseInt(svg.getAttribute("data-frame") || "0", 10) || 0;
