@@ -44,6 +44,9 @@ def _set(s: dict[str, Any]) -> dict[str, Any]:
     warnings = json.loads(s.get("warnings") or "[]")
     if warnings:
         out["warnings"] = warnings
+    for key in ("plan_version", "stepped_back_from", "swapped_from"):
+        if s.get(key) is not None:  # minor version 2: what it followed of the plan
+            out[key] = s[key]
     return out
 
 

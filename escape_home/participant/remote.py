@@ -8,7 +8,8 @@ left alone for as long as its Retry-After says; a log the server refuses for goo
 (another 4xx, e.g. more sessions than a participant can have) is not resent until
 something new is logged, and the person is told in a plain sentence. The live board
 gets numbers only, from a second thread that coalesces changes (the newest state
-wins; nothing queues).
+wins; nothing queues). Each round of the uploader also fetches the instructor's
+exercise plan (GET /api/plan, message ``plan``) and keeps it for offline use.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from escape_home import messages
+from escape_home import messages, plans
 from escape_home.errors import EscapeHomeError, InvalidProgressLog
-from escape_home.participant import db, export, store
+from escape_home.participant import db, export, plan_store, store
 
 if TYPE_CHECKING:
     from escape_home.participant.live import LiveWorker
@@ -99,6 +100,15 @@ def post_json(url: str, body: Any, token: str | None = None) -> tuple[int, Any]:
     data = json.dumps(body).encode("utf-8")
     req = urllib.request.Request(url, data=data, method="POST")
     req.add_header("Content-Type", "application/json")
+    return _send(req, token)
+
+
+def get_json(url: str, token: str | None = None) -> tuple[int, Any]:
+    """GET JSON; return (status, parsed body or None). Raises as `post_json`."""
+    return _send(urllib.request.Request(url, method="GET"), token)
+
+
+def _send(req: urllib.request.Request, token: str | None) -> tuple[int, Any]:
     if token:
         req.add_header("Authorization", f"Bearer {token}")
     try:
@@ -150,6 +160,7 @@ class RemoteClient:
         self._path = app.config["DATABASE"]
         self._writer = db.get_writer_of(app)
         self._retry_s = float(app.config["REMOTE_RETRY_S"])
+        self._programme = app.extensions["escape_home.programme"]
         self.live: LiveWorker | None = None  # when there is a camera
         self._announced: dict[str, Any] | None = None
         self.last_error: str | None = None
@@ -269,6 +280,32 @@ class RemoteClient:
             )
         return True
 
+    def fetch_plan(self) -> bool:
+        """Fetch the instructor's plan (message ``plan``) and keep it if it can be
+        followed; True when a new plan was kept. Offline, or a plan that does not
+        pass `plans.check`: the last good plan stays (the latter with a plain note
+        for Home)."""
+        s = self._settings()
+        if not s["server"] or not s["token"]:
+            return False
+        try:
+            status, body = get_json(f"{s['server']}/api/plan", s["token"])
+        except RemoteError:
+            return False  # offline: the kept plan is followed
+        if status != 200:
+            return False
+        try:
+            plan = plans.check(body, self._programme)
+        except messages.InvalidMessage as exc:
+            problem = (
+                f"Your instructor's latest plan could not be used ({exc}). The app "
+                "keeps your last plan; please tell your instructor."
+            )
+            self._writer.call(lambda c: plan_store.refuse(c, problem))
+            return False
+        changed: bool = self._writer.call(lambda c: plan_store.save(c, plan))
+        return changed
+
     def _upload_loop(self) -> None:
         while not self._stop.is_set():
             # Clear before looking, so a wake-up that comes while we upload is
@@ -279,6 +316,8 @@ class RemoteClient:
                 held = self._hold_until > time.monotonic()
                 if pending and pending != self._refused and not held:
                     self.upload_now()
+                if not held:  # each sync also fetches the instructor's plan
+                    self.fetch_plan()
             except Exception:  # never let the uploader die; retry later
                 log.exception("upload failed")
             held_s = self._hold_until - time.monotonic()

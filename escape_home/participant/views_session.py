@@ -19,11 +19,13 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from escape_home import messages
-from escape_home.participant import progress_store, progression, store
+from escape_home.participant import plan_store, progress_store, progression, store
 from escape_home.participant.db import get_db, get_writer
+from escape_home.participant.plan_news import template_globals as plan_globals
 from escape_home.participant.views_setup import programme, score
 
 bp = Blueprint("session", __name__)
+bp.app_context_processor(plan_globals)  # Home's plan news (issue 12)
 
 
 def get_session(sid: str, open_only: bool = False) -> Any:
@@ -79,7 +81,8 @@ def needs_pain_before(row: Any) -> Response | None:
 
 
 def plan_of(row: Any) -> list[dict[str, Any]]:
-    return programme().plan(row["number"], progress_store.levels(get_db()))
+    # The instructor's plan followed, if one is kept (issue 12); else the programme.
+    return plan_store.steps(get_db(), programme(), row["number"])
 
 
 @bp.route("/session/<sid>/pain-before", methods=("GET", "POST"))
@@ -131,6 +134,7 @@ def play(sid: str) -> Any:
     if request.args.get("camera") == "off":  # "Carry on without the camera"
         get_writer().call(lambda c: store.set_setting(c, "no_camera_session", sid))
     plan = plan_of(row)
+    get_writer().call(plan_store.seen)  # told on Home; now it is being followed
     return render_template(
         "participant/play.html",
         session=row,
@@ -212,11 +216,7 @@ def set_start(sid: str) -> Response:
     target = s["target_reps"]
     if isinstance(before, int) and target and 0 < before < target:
         target -= before
-    set_id = get_writer().call(
-        lambda c: store.start_set(
-            c, sid, s["exercise"], s["level"], target, s["target_s"]
-        )
-    )
+    set_id = get_writer().call(lambda c: plan_store.start_set(c, sid, s, target))
     if worker is not None and worker.state().set_id is not None:
         old = int(worker.state().set_id)
         worker.end()  # a set the page left behind
@@ -294,7 +294,7 @@ def finish(sid: str, pain: int, effort: int, stopped: bool = False) -> None:
     not count as done."""
     row = store.get_session(get_db(), sid)
     prog = programme()
-    levels = progress_store.levels(get_db())
+    levels = plan_store.levels(get_db())
     sets = store.session_sets(get_db(), sid)
     suggestions: dict[str, tuple[str, str]] = {}
     for s in sets:  # the last set of each exercise decides
@@ -325,7 +325,7 @@ def summary(sid: str) -> Any:
     row = get_session(sid)
     prog = programme()
     conn = get_db()
-    levels = progress_store.levels(conn)
+    levels = plan_store.levels(conn)
     if request.method == "POST":
         chosen: list[tuple[str, str, int]] = []
         for sug in progress_store.suggestions(conn, sid):
@@ -340,6 +340,7 @@ def summary(sid: str) -> Any:
         def save(c: Any) -> None:
             for ex, choice, level in chosen:
                 progress_store.choose_progression(c, sid, ex, choice, level)
+            plan_store.chosen(c, {ex: (ch, lv) for ex, ch, lv in chosen})
 
         get_writer().call(save)
         flash("Saved. Your next session will use these levels.")

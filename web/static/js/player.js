@@ -222,6 +222,7 @@
     const goal = step.target_reps ? "Aim for " + step.target_reps + " repetitions." : "Keep going for " + fmt(step.target_s) + " seconds.";
     card.appendChild(EH.el("p", { "class": "lead" }, goal));
     const said = [goal];
+    planLines(step).forEach(function (t) { card.appendChild(EH.el("p", { "class": "plan-note" }, t)); said.push(t); });
     if (doneBefore) {
       const already = "You have done " + doneBefore + " already. Now the other " + (step.target_reps - doneBefore) + ".";
       card.appendChild(EH.el("p", { "class": "lead" }, already));
@@ -239,6 +240,18 @@
     announce(said);
     setPrimary("Start", function () { stopWaiter(); countdown(step); });
     if (EH.autoStart()) { whenQuiet(function () { countdown(step); }); }
+  }
+
+  /* What the instructor's plan adds to the card (issue 12): the set of several,
+     what it replaces, their note, and a level stepped back because of pain. */
+  function planLines(step) {
+    const lines = [];
+    if (step.sets > 1) { lines.push("Set " + step.set + " of " + step.sets + "."); }
+    if (step.note) { lines.push("A note from your instructor: " + step.note); }
+    if (step.stepped_back_from) {
+      lines.push("Your instructor's plan says level " + step.stepped_back_from + "; you stepped back to level " + step.level + " because of your pain.");
+    }
+    return lines;
   }
 
   function countdown(step) {
