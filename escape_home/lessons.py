@@ -104,8 +104,12 @@ class Lesson:
         return len(words(self.all_text())) / WORDS_PER_MINUTE
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"'”’)])\s+")
+
+
 def _sentences_in(text: str) -> list[str]:
-    return [p for p in re.split(r"(?<=[.!?])[\"')]*\s+", text.strip()) if p]
+    # A closing quote or bracket stays with its sentence: 'weeks' time." You'.
+    return [p for p in _SENTENCE_END.split(text.strip()) if p]
 
 
 def sentences(text: str) -> list[str]:

@@ -13,6 +13,7 @@ from escape_home.lessons import (
     load_lessons,
     parse_lessons,
     readability,
+    sentences,
     syllables,
     words,
 )
@@ -153,3 +154,19 @@ def test_bad_lessons_file_is_named() -> None:
                 ]
             }
         )
+
+
+def test_sentences_shown_and_read_aloud_lose_nothing() -> None:
+    """The page shows (and the voice says) a paragraph as its sentences: joined
+    again they are the paragraph, closing quotes and brackets included."""
+    text = 'Say "in two weeks\' time." Then rest. (Or walk.) Ready?'
+    assert sentences(text) == [
+        'Say "in two weeks\' time."',
+        "Then rest.",
+        "(Or walk.)",
+        "Ready?",
+    ]
+    for lesson in load_lessons():
+        for screen in lesson.screens:
+            for para in screen.paragraphs:
+                assert " ".join(sentences(para)) == para, (lesson.number, para)
