@@ -15,6 +15,7 @@ each way, with a pause at the far point, lowering slower than lifting.
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from typing import Any
 
@@ -84,8 +85,15 @@ BONES = (
     ("RIGHT_HEEL", "RIGHT_FOOT_INDEX"),
     ("RIGHT_ANKLE", "RIGHT_FOOT_INDEX"),
 )
+#: The step-up's step: its height (synth: 0.2 m) and how far ahead of the feet the
+#: person stands at the start (metres; the step is 0.3 m deep).
+STEP_H, STEP_AHEAD = 0.2, 0.36
 #: Seated exercises get a chair under the hips; the step-up a step.
 SEATED = ("sit_to_stand", "knee_extension", "leg_press")
+
+
+def _ease(u: float) -> float:
+    return 0.5 - 0.5 * math.cos(math.pi * min(max(u, 0.0), 1.0))
 
 
 def script(exercise: str) -> sy.Script:
@@ -145,11 +153,23 @@ def track(exercise: str) -> dict[str, Any]:
             ]
         frames.append(frame)
     far = max(range(len(timeline)), key=lambda k: timeline[k][2])
+    scale = scr.height * 0.8 / 1.85
+    if exercise == "step_up":
+        # The body model steps up on the spot; the picture moves it forward onto
+        # the step as it rises (a uniform shift: every angle stays the model's).
+        forward = -1.0 if scr.yaw > 0 else 1.0  # side-on, forward is to the left
+        for f, (_, _, amount, _) in zip(frames, timeline, strict=True):
+            shift = forward * STEP_AHEAD * scale * _ease(max(amount, 0.0))
+            f[0::2] = [round(v + shift, 1) for v in f[0::2]]
+            # Early in the step the model's trailing foot dips below the floor
+            # (it grounds the lead foot on the step): lift the figure to the floor.
+            below = max(f[1::2]) - scr.height * 0.92
+            if below > 0:
+                f[1::2] = [round(v - below, 1) for v in f[1::2]]
     xs = [v for f in frames for v in f[0::2]]
     ys = [v for f in frames for v in f[1::2]]
     floor = round(scr.height * 0.92, 1)
     props: list[dict[str, Any]] = []
-    scale = scr.height * 0.8 / 1.85
     pos = {name: k for k, name in enumerate(POINTS)}
     if exercise in SEATED:
         # A seat under the hips where they are at the start (seated), reaching
@@ -171,15 +191,17 @@ def track(exercise: str) -> dict[str, Any]:
             }
         )
     elif exercise == "step_up":
-        top = floor - 0.2 * scale
-        xs_feet = [frames[0][2 * pos[n]] for n in ("LEFT_FOOT_INDEX", "LEFT_HEEL")]
+        # Under the feet at the far point (standing on the step), 0.3 m deep.
+        top = floor - STEP_H * scale
+        feet = [frames[far][2 * pos[n]] for n in ("LEFT_FOOT_INDEX", "LEFT_HEEL")]
+        mid = (min(feet) + max(feet)) / 2
         props.append(
             {
                 "kind": "step",
-                "x": round(min(xs_feet) - 0.1 * scale, 1),
+                "x": round(mid - 0.15 * scale, 1),
                 "y": round(top, 1),
-                "width": round(max(xs_feet) - min(xs_feet) + 0.2 * scale, 1),
-                "height": round(0.2 * scale, 1),
+                "width": round(0.3 * scale, 1),
+                "height": round(STEP_H * scale, 1),
             }
         )
     for pr in props:
