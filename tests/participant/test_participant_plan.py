@@ -211,6 +211,12 @@ def test_a_change_on_the_instructors_page_is_shown_and_followed_in_chromium(
         page.click("#plan-link")
         page.wait_for_url(f"**{who}/plan")
         assert axe_violations(page) == []
+        page.fill("#squat-target_reps", "500")  # impossible: refused, named, kept
+        page.click("#save-plan")
+        page.wait_for_selector("#plan-problems")
+        assert "give 1 to 50" in page.inner_text("#squat-target_reps-error")
+        assert page.input_value("#squat-target_reps") == "500"
+        assert axe_violations(page) == []
         page.fill("#squat-target_reps", "5")
         page.fill("#squat-note", "keep the chair against the wall")
         page.click("#save-plan")
