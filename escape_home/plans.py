@@ -195,10 +195,10 @@ def merge(class_items: Items, own_items: Items) -> Items:
 def planned_levels(
     items: Items, levels: Mapping[str, int], step_backs: Mapping[str, tuple[int, int]]
 ) -> dict[str, int]:
-    """The levels to do: the person's own, the plan's where it names one, and a
-    step back the pain rules made from the plan's level (`step_backs`: exercise ->
-    (the plan's level stepped back from, the level now)) while the plan still says
-    that level."""
+    """The levels to do: the person's own, the plan's where it names one, and the
+    level the person moved to from the plan's (a step back when pain says so, or up
+    by the programme's rule; `step_backs`: exercise -> (the plan's level, the level
+    now)) while the plan still says that level."""
     out = dict(levels)
     for station, item in items.items():
         if "level" not in item:

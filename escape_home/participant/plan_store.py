@@ -117,19 +117,20 @@ def start_set(
 
 
 def chosen(conn: sqlite3.Connection, choices: dict[str, tuple[str, int]]) -> None:
-    """After the summary: keep a step back from a level the plan names (`choices`:
-    exercise -> (choice, new level)); stepping up to the plan's level again ends it."""
+    """After the summary (`choices`: exercise -> (choice, new level)): a level the
+    person moved to from the one the plan names is kept (a step back when pain says
+    so, or up by the programme's rule) until the instructor names another; coming
+    back to the plan's level ends it."""
     items = current(conn).get("items") or {}
     planned = {
         item.get("swap", station): int(item["level"])
         for station, item in items.items()
         if "level" in item
     }
-    backs = step_backs(conn)
-    for ex, (choice, level) in choices.items():
+    for ex, (_choice, level) in choices.items():
         if ex not in planned:
             continue
-        if choice == "back" or (ex in backs and level < planned[ex]):
+        if level != planned[ex]:
             conn.execute(
                 "INSERT INTO plan_step_back"
                 " (exercise, from_level, to_level, changed_at)"
@@ -138,7 +139,7 @@ def chosen(conn: sqlite3.Connection, choices: dict[str, tuple[str, int]]) -> Non
                 " changed_at = excluded.changed_at",
                 (ex, planned[ex], level, now_iso()),
             )
-        elif ex in backs:
+        else:
             conn.execute("DELETE FROM plan_step_back WHERE exercise = ?", (ex,))
 
 

@@ -261,3 +261,31 @@ def test_a_change_on_the_instructors_page_is_shown_and_followed_in_chromium(
     finally:
         ctx.close()
         srv.close()
+
+
+def test_moving_from_the_plans_level_lasts_until_the_instructor_names_another(
+    tmp_path: Path,
+) -> None:
+    """A step back (pain) or up (the programme's rule) from the plan's level is
+    what the next session uses; back at the plan's level, or a new level from the
+    instructor, and the plan's level holds again."""
+    app = _app(tmp_path)
+    conn = connect(app.config["DATABASE"])
+    try:
+        plan = {"version": 1, "updated_at": None, "items": {"squat": {"level": 3}}}
+        assert plan_store.save(conn, plan)
+        assert plan_store.levels(conn)["squat"] == 3
+        plan_store.chosen(conn, {"squat": ("up", 4), "marching": ("up", 2)})
+        assert plan_store.levels(conn)["squat"] == 4  # up from the plan's level
+        plan_store.chosen(conn, {"squat": ("back", 3)})
+        assert plan_store.levels(conn)["squat"] == 3
+        assert plan_store.step_backs(conn) == {}  # back at the plan's: nothing kept
+        plan_store.chosen(conn, {"squat": ("back", 2)})
+        assert plan_store.levels(conn)["squat"] == 2
+        plan = {**plan, "version": 2, "items": {"squat": {"level": 4}}}
+        plan_store.save(conn, plan)
+        assert plan_store.levels(conn)["squat"] == 4  # the instructor's new level
+        conn.commit()
+    finally:
+        conn.close()
+        _close(app)

@@ -10,8 +10,9 @@ CREATE TABLE instructor_plan (
     problem TEXT  -- why the newest plan fetched could not be used, or NULL
 );
 
--- A level the pain rules stepped back from the plan's level: kept while the plan
--- still names that level (a new level from the instructor replaces it).
+-- A level the person moved to from the plan's (a step back when pain says so, or up
+-- by the programme's rule): kept while the plan still names that level (a new level
+-- from the instructor replaces it).
 CREATE TABLE plan_step_back (
     exercise TEXT PRIMARY KEY,
     from_level INTEGER NOT NULL,
