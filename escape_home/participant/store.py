@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from escape_home.events import Hold, Rep
+from escape_home.participant import token_keyring
 from escape_home.participant.db import now_iso
 
 # ---------------------------------------------------------------- profile / settings
@@ -45,10 +46,18 @@ def get_setting(
     conn: sqlite3.Connection, key: str, default: str | None = None
 ) -> str | None:
     row = conn.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+    if row and key == token_keyring.KEY:  # the keyring may hold the upload token
+        return token_keyring.read(str(row[0]))
     return str(row[0]) if row else default
 
 
 def set_setting(conn: sqlite3.Connection, key: str, value: str | None) -> None:
+    if key == token_keyring.KEY:
+        old = conn.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+        if value is None and old is not None:
+            token_keyring.forget(str(old[0]))
+        elif value is not None:
+            value = token_keyring.stored_value(conn, value)
     if value is None:
         conn.execute("DELETE FROM setting WHERE key = ?", (key,))
     else:
