@@ -122,6 +122,8 @@ def test_before_after_and_lessons_on_the_participant_page(sqlite_app: Flask) -> 
     page = web.client.get(f"/participants/{public_id}").get_data(as_text=True)
     assert "No check answered yet (their app has not sent any)" in page
     assert "No lesson opened yet" in page
+    # The self-management tools say so when there are none (item 3's check).
+    assert "No flare-up plan yet" in page and "No pacing plans yet" in page
     assert "not a validated measure" in page
 
     _upload(app, token, _log(pid, 10, [("start", 1, 4, 8), ("end", 12, 9, 1)]))
