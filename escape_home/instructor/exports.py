@@ -20,9 +20,11 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from escape_home import beliefs
 from escape_home.instructor import self_management
 from escape_home.instructor.models import Cohort, Participant, SessionRecord
 from escape_home.instructor.text import clean_name
+from escape_home.lessons import load_lessons
 from escape_home.participant.programme import load_programme
 
 LOCAL_SYSTEM = "https://escape-home.example/fhir/CodeSystem/escape-home"
@@ -32,6 +34,8 @@ _CSV_RISKY = ("=", "+", "-", "@", "\t", "\r")
 #: What each CSV row is: a session, or one of the participant's self-management
 #: tools (the flare-up plan, a pacing plan, a question for class).
 RECORD_KINDS = ("session", "flare_plan", "pacing_plan", "class_question")
+#: ... and the education records (issue 14; `education_rows`, at the end).
+EDUCATION_KINDS = ("belief_check", "lesson")
 
 CSV_COLUMNS = (
     "record",
@@ -159,6 +163,7 @@ def cohort_csv(cohort: Cohort) -> str:
                 }
             )
         rows.extend(_tool_rows(p))
+        rows.extend(education_rows(p))
         for row in rows:
             writer.writerow({k: _cell(v) for k, v in {**who, **row}.items()})
     return buf.getvalue()
@@ -400,7 +405,7 @@ def _test_obs(t: Any, subject: str) -> dict[str, Any]:
 def _tool_obs(p: Participant, subject: str) -> list[dict[str, Any]]:
     """The self-management tools as observations (category social-history)."""
     out: list[dict[str, Any]] = []
-    for row in _tool_rows(p):
+    for row in _tool_rows(p) + education_rows(p):
         kind = row["record"]
         out.append(
             _obs(
@@ -487,3 +492,54 @@ def chart_data(participant: Participant) -> dict[str, Any]:
             for t in participant.tests
         ],
     }
+
+
+# --- Education records (issue 14 items 4-5): beliefs checks and lessons read ---------
+
+
+def education_rows(p: Participant) -> list[dict[str, Any]]:
+    """The participant's education records as CSV rows (record, time, detail), which
+    the FHIR Bundle carries too: one ``belief_check`` per finished check (its two
+    scores, 0-10, from the app's own scale, not a validated measure) and one
+    ``lesson`` per lesson opened (opened, finished, answered). Empty for a
+    participant whose app has sent none (older apps)."""
+    data: dict[str, Any] = json.loads(p.education or "{}")
+    scale = beliefs.load_scale()
+    names = {s.key: s.name for s in scale.stages}
+    rows: list[dict[str, Any]] = []
+    for c in sorted(data.get("belief_checks", []), key=lambda c: c["finished_at"]):
+        scores = beliefs.score(c["answers"], scale)
+        parts = [
+            f"{m.instructor.split(' (')[0]} {scores[m.key]:g} of 10"
+            for m in scale.measures
+            if scores[m.key] is not None
+        ]
+        rows.append(
+            {
+                "record": "belief_check",
+                "session_number": c["session_number"],
+                "recorded_at_utc": _utc(datetime.fromisoformat(c["finished_at"])),
+                "detail": f"{names.get(c['stage'], c['stage'])}: "
+                + "; ".join(parts)
+                + f" ({beliefs.NOT_VALIDATED})",
+            }
+        )
+    lessons = {lesson.number: lesson for lesson in load_lessons()}
+    for rec in sorted(data.get("lessons", []), key=lambda r: r["number"]):
+        lesson = lessons[rec["number"]]
+        right = sum(bool(a["correct"]) for a in rec["answers"])
+        rows.append(
+            {
+                "record": "lesson",
+                "session_number": rec["number"],
+                "recorded_at_utc": _utc(datetime.fromisoformat(rec["first_opened_at"])),
+                "detail": (
+                    f"Lesson {lesson.number}: {lesson.title}; opened "
+                    f"{rec['times_opened']} time(s); finished: "
+                    f"{'yes' if rec['finished_at'] else 'no'}; answered "
+                    f"{len(rec['answers'])} of {len(lesson.questions)}, {right} right "
+                    "first time"
+                ),
+            }
+        )
+    return rows
