@@ -62,9 +62,13 @@ def find_instructor(username: str) -> Instructor | None:
     name = username.strip()
     if not name or len(name) > 80:
         return None
-    found = db.session().scalars(
-        select(Instructor).where(func.lower(Instructor.username) == name.lower())
-    ).all()
+    found = (
+        db.session()
+        .scalars(
+            select(Instructor).where(func.lower(Instructor.username) == name.lower())
+        )
+        .all()
+    )
     if len(found) == 1:
         return found[0]
     return next((u for u in found if u.username == name), None)
