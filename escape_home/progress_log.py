@@ -26,6 +26,7 @@ from escape_home.errors import InvalidProgressLog
 from escape_home.exercises import exercise_ids
 from escape_home.progress_log_messages import describe, innermost, short
 from escape_home.progress_log_messages import path as _path
+from escape_home.replay import JOINT_NAMES
 
 FORMAT = "escape-home-progress-log"
 VERSION = 1
@@ -86,6 +87,7 @@ def schema() -> dict[str, Any]:
     )
     loaded: dict[str, Any] = json.loads(text)
     loaded["$defs"]["exercise"] = {"enum": exercise_ids()}
+    loaded["$defs"]["joint"] = {"enum": list(JOINT_NAMES)}  # movement replays
     scale = load_scale()  # the beliefs check's stage and item keys (minor version 2)
     loaded["$defs"]["belief_stage"] = {"enum": scale.stage_keys}
     loaded["$defs"]["belief_item"] = {"enum": scale.item_keys}

@@ -196,6 +196,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from escape_home.instructor import views_plan
 
     views_plan.init_app(app)  # the exercise plan's pages and GET /api/plan
+    from escape_home.instructor import views_replay
+
+    app.register_blueprint(views_replay.bp)  # movement replays (stick figures)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the token API: no cookies, so no CSRF
 

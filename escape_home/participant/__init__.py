@@ -22,7 +22,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from escape_home.errors import EscapeHomeError
-from escape_home.participant import db, store
+from escape_home.participant import db, replay_store, store
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         views_lessons,
         views_live,
         views_progress,
+        views_replay,
         views_session,
         views_setup,
         views_tests,
@@ -115,6 +116,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         views_lessons.bp,
         views_tools.bp,
         views_week.bp,
+        views_replay.bp,
     ):
         app.register_blueprint(bp)
     app.before_request(_own_pages_only)
@@ -161,6 +163,9 @@ def _start_live(app: Flask) -> None:
         if event.hold is not None:
             hold = event.hold
             writer.submit(lambda c: store.add_hold(c, event.set_id, hold))
+        if event.replay is not None:
+            replay = event.replay
+            writer.submit(lambda c: replay_store.add(c, event.set_id, replay))
         remote_client.live_changed()
 
     worker = LiveWorker(

@@ -14,7 +14,13 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from escape_home import progress_log
-from escape_home.participant import education_store, progress_store, store, tools_store
+from escape_home.participant import (
+    education_store,
+    progress_store,
+    replay_store,
+    store,
+    tools_store,
+)
 
 #: Statuses the shared format knows; a session stopped by the safety check is an
 #: interrupted session whose safety_check says any_yes.
@@ -55,6 +61,11 @@ def _next_day_at(conn: sqlite3.Connection, sid: str) -> dict[str, str]:
     return {} if at is None else {"pain_next_day_at": at}
 
 
+def _replays(conn: sqlite3.Connection, sid: str) -> dict[str, Any]:
+    kept = replay_store.for_session(conn, sid)  # minor version 2, with consent only
+    return {"replays": kept} if kept else {}
+
+
 def build_log(conn: sqlite3.Connection) -> dict[str, Any]:
     """Return the whole progress log as a JSON-ready dict, validated.
 
@@ -85,6 +96,7 @@ def build_log(conn: sqlite3.Connection) -> dict[str, Any]:
                 "exertion": row["exertion"],
                 "safety_check": {"answers": answers, "any_yes": bool(row["any_yes"])},
                 "sets": [_set(s) for s in store.session_sets(conn, row["id"])],
+                **_replays(conn, row["id"]),
             }
         )
     tests = [

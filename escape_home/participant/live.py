@@ -36,6 +36,7 @@ from escape_home.participant.pipeline import (
     default_tracker,
     make_annotator,
 )
+from escape_home.replay import ReplayRecorder
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,8 @@ class LiveWorker:
         self._changed = threading.Condition(self._lock)
         self._stop = threading.Event()
         self._tracker: Tracker | None = None
+        self._recorder: ReplayRecorder | None = None
+        self._outbox: list[Event] = []
         # During a test: its poses (scored at the end by `standard_tests`) and the
         # time of "go" on the poses' clock (seconds since the camera's t0).
         self._test_poses: deque[Pose] = deque(maxlen=TEST_POSES_MAX)
@@ -123,8 +126,14 @@ class LiveWorker:
         set_id: int | None = None,
         want_view: str | None = None,
         rewind: bool = True,
+        replay: bool = False,
     ) -> bool:
-        """Start a camera check, a set or a test; return True if reps are counted."""
+        """Start a camera check, a set or a test; return True if reps are counted.
+
+        With `replay` (the participant agreed to share movement replays), the set's
+        first flagged and first good rep are also sent as landmark tracks
+        (`Event.replay`, escape_home/replay.py): numbers only, never the picture.
+        """
         tracker: Tracker | None = None
         if exercise is not None and mode in ("exercise", "test"):
             try:
@@ -133,8 +142,15 @@ class LiveWorker:
                 log.warning("no tracker for %s: %s", exercise, exc)
         if rewind:
             self.camera.rewind()  # a video source starts again from its beginning
+        recorder = (
+            ReplayRecorder(exercise)
+            if replay and tracker is not None and exercise and set_id is not None
+            else None
+        )
         with self._changed:
+            self._flush_replays()
             self._tracker = tracker
+            self._recorder = recorder
             self._test_poses.clear()
             begun = time.monotonic()
             self._test_go_s = begun - self.camera.t0 if mode == "test" else None
@@ -157,6 +173,7 @@ class LiveWorker:
             st.begun_t = begun
             st.framing = no_framing()
             self._publish()
+        self._send_outbox()
         return tracker is not None
 
     def pause(self, paused: bool) -> None:
@@ -196,6 +213,7 @@ class LiveWorker:
         """Stop counting; return the tracker's summary (empty if none)."""
         with self._changed:
             tracker = self._end()
+        self._send_outbox()
         return tracker.summary() if tracker is not None else {}
 
     def end_set(self, set_id: int) -> tuple[LiveState, dict[str, Any]] | None:
@@ -209,17 +227,33 @@ class LiveWorker:
                 return None
             last = self._state.copy()
             tracker = self._end()
+        self._send_outbox()
         return last, tracker.summary() if tracker is not None else {}
 
     def _end(self) -> Tracker | None:
         """Stop counting; return the tracker that was counting (caller locks)."""
         tracker, self._tracker = self._tracker, None
+        self._flush_replays()
         self._test_poses.clear()
         self._test_go_s = None
         st = self._state
         st.mode, st.set_id, st.tracking, st.cue = "idle", None, False, None
         self._publish()
         return tracker
+
+    def _flush_replays(self) -> None:
+        """The set ends: move the replays still waiting to the outbox (caller locks)."""
+        recorder, self._recorder = self._recorder, None
+        set_id = self._state.set_id
+        if recorder is not None and set_id is not None:
+            self._outbox.extend(Event(set_id, replay=r) for r in recorder.flush())
+
+    def _send_outbox(self) -> None:
+        """Hand queued replay events to the callback, outside the lock."""
+        with self._lock:
+            out, self._outbox = self._outbox, []
+        for event in out:
+            self._on_event(event)
 
     # ------------------------------------------------------------------ output
 
@@ -330,6 +364,16 @@ class LiveWorker:
         update = tracker.update(pose) if tracker is not None else None
         if update is not None and set_id is not None and (update.rep or update.hold):
             self._on_event(Event(set_id, update.rep, update.hold))
+        with self._lock:
+            recorder = self._recorder if tracker is self._tracker else None
+            if recorder is not None and set_id is not None:
+                if update is not None and update.rep is not None:
+                    recorder.rep(update.rep)
+                self._outbox.extend(
+                    Event(set_id, replay=r) for r in recorder.push(pose)
+                )
+        if self._outbox:
+            self._send_outbox()
         t2 = time.perf_counter()
         small = cv2.resize(image, (32, 24), interpolation=cv2.INTER_AREA)
         framing = assess(pose, float(np.mean(small)), want_view)

@@ -29,6 +29,8 @@ class Event:
     set_id: int
     rep: Rep | None = None
     hold: Hold | None = None
+    replay: dict[str, Any] | None = None
+    """A movement replay of one rep (escape_home/replay.py), kept only with consent."""
 
 
 def default_estimator(model: str) -> Estimator:

@@ -19,7 +19,13 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from escape_home import messages
-from escape_home.participant import plan_store, progress_store, progression, store
+from escape_home.participant import (
+    plan_store,
+    progress_store,
+    progression,
+    replay_store,
+    store,
+)
 from escape_home.participant.db import get_db, get_writer
 from escape_home.participant.plan_news import template_globals as plan_globals
 from escape_home.participant.views_setup import programme, score
@@ -221,8 +227,12 @@ def set_start(sid: str) -> Response:
         old = int(worker.state().set_id)
         worker.end()  # a set the page left behind
         get_writer().call(lambda c: store.end_set(c, old, "stopped"))
+    share = replay_store.consented(get_db())
     tracking = bool(
-        worker and worker.begin("exercise", s["exercise"], set_id, want_view=s["view"])
+        worker
+        and worker.begin(
+            "exercise", s["exercise"], set_id, want_view=s["view"], replay=share
+        )
     )
     return jsonify(set_id=set_id, tracking=tracking)
 
