@@ -25,6 +25,8 @@ class CueState(TypedDict):
 
     key: str
     text: str
+    #: Praise for a good rep (or for putting a fault right), not a tip.
+    good: NotRequired[bool]
 
 
 class FramingState(TypedDict):

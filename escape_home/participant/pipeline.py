@@ -55,12 +55,27 @@ def make_annotator() -> Any:
     return Annotator()
 
 
+#: Said (and shown) when a rep no longer has the fault the tip on show was about.
+BETTER = "That's better"
+#: Said now and then after a rep with no fault (every `PRAISE_EVERY`th rep).
+PRAISE = ("Good, keep going", "Nice and steady", "That's it, lovely")
+PRAISE_EVERY = 4
+
+
+def _praise(st: LiveState, text: str) -> None:
+    st.cue = {"key": "praise", "text": text, "good": True}
+    st.cue_seq += 1
+
+
 def apply_update(st: LiveState, update: FrameUpdate, capture_t: float) -> None:
     """Merge the engine's report on one frame into the page state (caller locks).
 
     A new cue replaces the old one only when its text changes, so the page speaks
     each cue once; the capture time of the frame that completed a rep is kept for
-    the latency measurement.
+    the latency measurement. Once a rep ends without the fault the tip on show is
+    about, the tip gives way to "That's better"; every `PRAISE_EVERY`th rep with no
+    fault at all is praised (when no tip is on show). The page says and shows
+    whatever is in `cue`, so the words are the same.
     """
     if update.reps != st.reps:
         st.rep_capture_t = capture_t
@@ -75,3 +90,10 @@ def apply_update(st: LiveState, update: FrameUpdate, capture_t: float) -> None:
     if update.cue is not None and shown != update.cue.text:
         st.cue = {"key": update.cue.key, "text": update.cue.text}
         st.cue_seq += 1
+    elif update.cue is None and update.rep is not None:
+        faults = {f.key for f in update.rep.faults}
+        tip = st.cue is not None and not st.cue.get("good")
+        if tip and st.cue is not None and st.cue["key"] not in faults:
+            _praise(st, BETTER)
+        elif not tip and not faults and update.reps % PRAISE_EVERY == 0:
+            _praise(st, PRAISE[(update.reps // PRAISE_EVERY - 1) % len(PRAISE)])

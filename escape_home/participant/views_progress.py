@@ -18,8 +18,10 @@ from flask import (
 )
 
 from escape_home import progress_log
-from escape_home.errors import InvalidProgressLog
+from escape_home.errors import InvalidProgressLog, UnknownExercise
+from escape_home.exercises import get_exercise
 from escape_home.participant import export, norms, progress_store, store
+from escape_home.participant.dates import plain_day
 from escape_home.participant.db import get_db
 from escape_home.participant.views_setup import programme
 
@@ -28,6 +30,20 @@ bp = Blueprint("progress", __name__)
 
 def _week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+#: Signals that are not joint angles are measured in lower-leg (shank) lengths
+#: (`escape_home.measures`), so they do not depend on the distance to the camera.
+ANGLE_UNIT, LENGTH_UNIT = "degrees", "lower-leg lengths"
+
+
+def rom_unit(exercise: str) -> str:
+    """The unit of an exercise's range of movement, in words."""
+    try:
+        spec = get_exercise(exercise)
+    except UnknownExercise:
+        return ""
+    return ANGLE_UNIT if "peak_angle" in spec.metrics else LENGTH_UNIT
 
 
 def progress_data(conn: sqlite3.Connection) -> dict[str, Any]:
@@ -65,12 +81,9 @@ def progress_data(conn: sqlite3.Connection) -> dict[str, Any]:
                     "labels": [],
                     "reps": [],
                     "rom": [],
-                    "rom_unit": "",
+                    "rom_unit": rom_unit(ex),
                 },
             )
-            reps = [x for s in sets if s["exercise"] == ex for x in s["reps"]]
-            if any("peak_angle" in x["metrics"] for x in reps):
-                entry["rom_unit"] = "degrees"  # joint angles; else a relative size
             entry["labels"].append(f"Session {r['number']}")
             entry["reps"].append(n_reps)
             entry["rom"].append(summary["rom"].get(ex))
@@ -88,7 +101,7 @@ def progress_data(conn: sqlite3.Connection) -> dict[str, Any]:
                 "high": None,
             },
         )
-        entry["labels"].append(t["taken_at"][:10])
+        entry["labels"].append(plain_day(t["taken_at"]))
         entry["results"].append(t["result"])
         if n:
             entry["low"], entry["high"] = n.get("low"), n.get("high")
@@ -96,8 +109,7 @@ def progress_data(conn: sqlite3.Connection) -> dict[str, Any]:
         "done": len({r["number"] for r in rows}),
         "total": 12,
         "weeks": [
-            {"label": f"Week of {w.strftime('%d %b')}", "count": c}
-            for w, c in weeks.items()
+            {"label": f"Week of {plain_day(w)}", "count": c} for w, c in weeks.items()
         ],
         "pain": pain,
         "exercises": per_ex,

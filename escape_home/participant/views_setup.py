@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import (
@@ -16,6 +17,7 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from escape_home.participant import progress_store, remote, store
+from escape_home.participant.dates import plain_day
 from escape_home.participant.db import get_db, get_writer
 from escape_home.participant.programme import Programme
 
@@ -93,6 +95,7 @@ def home() -> Any:
         done=store.completed_count(conn),
         interrupted=store.interrupted_session(conn),
         next_day=store.needs_next_day_pain(conn, hours),
+        red_flag=red_flag(conn),
     )
 
 
@@ -161,6 +164,44 @@ def safety() -> Any:
     return render_template(
         "participant/safety.html", questions=questions, first=first, form={}
     )
+
+
+#: Setting: the session whose "yes" in the safety check the person has said is
+#: dealt with (they were seen, or it has passed). No schema change for one value.
+RED_FLAG_SEEN = "red_flag_seen"
+
+
+def red_flag(conn: Any) -> dict[str, Any] | None:
+    """The last safety check, if it had a "yes" the person has not yet said is
+    dealt with: the advice is shown again at every launch until they do (a later
+    check answered all "no" also ends it)."""
+    rows = store.sessions(conn)
+    if not rows or not rows[-1]["any_yes"]:
+        return None
+    last = rows[-1]
+    if store.get_setting(conn, RED_FLAG_SEEN) == last["id"]:
+        return None
+    answers = json.loads(last["safety_answers"] or "{}")
+    asked = {q["key"]: q for q in programme().safety_questions}
+    return {
+        "id": last["id"],
+        "when": plain_day(last["started_at"]),
+        "emergency": any(
+            v and asked.get(k, {}).get("emergency") for k, v in answers.items()
+        ),
+        "said_yes": [asked[k]["text"] for k, v in answers.items() if v and k in asked],
+    }
+
+
+@bp.post("/safety/seen")
+def red_flag_seen() -> Response:
+    sid = request.form.get("session_id", "")
+    if store.get_session(get_db(), sid) is None:
+        flash("That safety check was not found. Nothing was changed.")
+    else:
+        get_writer().call(lambda c: store.set_setting(c, RED_FLAG_SEEN, sid))
+        flash("Thank you. Remember: if the problem comes back, get advice first.")
+    return redirect(url_for("setup.home"))
 
 
 @bp.post("/next-day-pain")

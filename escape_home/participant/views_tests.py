@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from escape_home import standard_tests
 from escape_home.landmarks import Pose
 from escape_home.participant import norms, progress_store, store
+from escape_home.participant.dates import plain_day
 from escape_home.participant.db import get_db, get_writer
 
 bp = Blueprint("tests", __name__)
@@ -58,7 +59,11 @@ def score(
 def index() -> Any:
     rows = progress_store.tests(get_db())
     return render_template(
-        "participant/tests.html", rows=rows, names=norms.NAMES, describe=norms.describe
+        "participant/tests.html",
+        rows=rows,
+        names=norms.NAMES,
+        describe=norms.describe,
+        day=plain_day,
     )
 
 

@@ -93,6 +93,70 @@ class LiveServer:
         self.app.extensions["escape_home.writer"].close()
 
 
+class PortServer(LiveServer):
+    """A LiveServer on a chosen port (0: any), so a restarted app keeps the
+    page's origin; `close()` stops it as a crash would (open connections too)."""
+
+    def __init__(self, app: Flask, port: int = 0) -> None:
+        import waitress.server
+
+        self.app = app
+        self.server = waitress.server.create_server(
+            app, host="127.0.0.1", port=port, threads=12
+        )
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.port = int(self.server.effective_port)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        self.closed = False
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        from waitress import wasyncore
+
+        live = self.app.extensions.get("escape_home.live")
+        if live is not None:
+            live.stop()
+        wasyncore.close_all(self.server._map)
+        self.server.close()
+        self.thread.join(timeout=5)
+        self.app.extensions["escape_home.remote"].stop()
+        self.app.extensions["escape_home.writer"].close()
+
+
+#: Switches the hands-free auto-start off in every page of a browser context: a
+#: test that presses the buttons itself must not race the spoken countdown (the
+#: card's Start button goes once the countdown begins).
+AUTOSTART_OFF = "localStorage.setItem('eh-autostart', '0')"
+
+#: (name, viewport, device scale factor): 100% on 1280x800, 100% on 1024x600 and
+#: 200% zoom on 1280x800 (a 640x400 CSS viewport at two device pixels per pixel).
+SIZES = [
+    ("1280x800", {"width": 1280, "height": 800}, 1),
+    ("1024x600", {"width": 1024, "height": 600}, 1),
+    ("1280x800-200pc", {"width": 640, "height": 400}, 2),
+]
+
+
+def new_context(
+    browser: Any,
+    viewport: dict[str, int] | None = None,
+    scale: int = 1,
+    autostart: bool = False,
+) -> Any:
+    """A browser context with the recording voice, auto-start off unless asked."""
+    ctx = browser.new_context(
+        viewport=viewport or {"width": 1280, "height": 800}, device_scale_factor=scale
+    )
+    ctx.add_init_script(FAKE_SPEECH)
+    ctx.add_init_script(
+        AUTOSTART_OFF if not autostart else "localStorage.setItem('eh-autostart', '1')"
+    )
+    return ctx
+
+
 def axe_violations(page: Any) -> list[dict[str, Any]]:
     """Run axe-core in the page; return the serious and critical violations."""
     if not AXE.exists():

@@ -138,6 +138,7 @@
     showWarning("");
     card.replaceChildren();
     cueEl.textContent = "";
+    cueEl.classList.remove("good");
     showTimer(false); showCount(false);
   }
 
@@ -441,9 +442,12 @@
         const every = plan[index].exercise === "marching" ? 5 : 1;
         if (st.reps > 0 && shown % every === 0) { EH.say(String(shown), "count"); }
       }
+      /* A tip, or praise once a fault is put right or now and then for a good
+         rep (it replaces the tip): the same words said and shown. */
       if (st.cue && st.cue_seq !== lastCueSeq) {
         lastCueSeq = st.cue_seq;
         cueEl.textContent = st.cue.text;
+        cueEl.classList.toggle("good", Boolean(st.cue.good));
         EH.say(st.cue.text, "cue");
       }
       if (target && st.reps >= target) { endSet("done"); }
