@@ -71,6 +71,7 @@ def week_context() -> dict[str, Any]:
         "my_goals": my_goals,
         "goal_session": GOAL_SESSION,
         "last_session": LAST_SESSION,
+        "say_date": week.say_date,
     }
 
 

@@ -179,6 +179,14 @@ def say_time(at: time) -> str:
     return f"{hour}{mins}{'am' if at.hour < 12 else 'pm'}"
 
 
+def say_date(iso: str | None) -> str:
+    """A stored UTC time as the local date people write: 'Tuesday 1 December'."""
+    if not iso:
+        return ""
+    day = datetime.fromisoformat(iso).astimezone()
+    return f"{DAYS[day.weekday()]} {day.day} {day.strftime('%B')}"
+
+
 def say_day(when: datetime, now: datetime) -> str:
     """'today', 'tomorrow' or the weekday name."""
     delta = (when.date() - now.date()).days
@@ -207,7 +215,7 @@ def status(
     gap = missed(plan, now, starts, _local(plan.updated_at))
     when = f"{say_day(due, now)} at {say_time(plan.at)}"
     if due < now:  # today's planned time has gone by, and no session yet today
-        when = f"today (you planned {say_time(plan.at)})"
+        when = f"today (planned for {say_time(plan.at)})"
     return Status(
         when,
         None if gap is None else DAYS[gap.weekday()],

@@ -193,4 +193,18 @@ def test_plan_the_week_and_download_the_calendar_file(
     page.goto(srv.url + "/")
     heading = page.locator("#week-h").inner_text()
     assert heading.startswith("Your next session:") and "9:30am" in heading
+    # A goal, written and ticked off by keyboard.
+    page.get_by_role("link", name="Write down a goal").click()
+    page.get_by_label("My goal").fill("Walk to the post office and back")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # Save my goal
+    page.wait_for_selector("#goal-list")
+    _check(page, "goals-zoom200")
+    page.get_by_role("button", name="I have done it").click()
+    page.wait_for_selector("#goal-list .goal.done")
+    page.goto(srv.url + "/")
+    assert (
+        "Walk to the post office and back" in page.locator("#goals-card").inner_text()
+    )
+    _check(page, "home-planned-zoom200")
     ctx.close()

@@ -46,11 +46,12 @@ def test_next_due_and_how_it_reads() -> None:
     st = week.status(PLAN, TUESDAY + timedelta(days=2), [], done=1)
     assert st is not None and st.next_text == "today at 10am"
     st = week.status(PLAN, TUESDAY.replace(hour=15), [], done=1)
-    assert st is not None and st.next_text == "today (you planned 10am)"
+    assert st is not None and st.next_text == "today (planned for 10am)"
     assert week.status(PLAN, TUESDAY, [], done=12) is None
     assert week.say_time(time(14, 30)) == "2:30pm"
     assert week.say_time(time(12, 0)) == "12 noon"
     assert week.say_time(time(0, 15)) == "12:15am"
+    assert week.say_date("2026-12-01T12:00:00+00:00").endswith(" December")
 
 
 def test_a_missed_day_is_noted_gently_and_only_when_it_was_planned() -> None:
