@@ -211,3 +211,25 @@ def test_session_six_asks_for_a_goal_and_the_last_looks_back(
     assert r.headers["Location"] == f"/session/{sid}/play"
     r = client.post("/goals", data={"goal": "Stairs", "next": "//evil.example/"})
     assert r.headers["Location"] == "/goals"
+
+
+def test_home_notes_a_missed_planned_day(
+    app: Flask, client: FlaskClient, person: Person
+) -> None:
+    person.sign_up()
+    yesterday = (datetime.now().astimezone() - timedelta(days=1)).date()
+    days = (yesterday.weekday(), (yesterday.weekday() + 3) % 7)
+    made = datetime.now(UTC) - timedelta(days=14)
+    writer = db.get_writer_of(app)
+    writer.call(
+        lambda c: c.execute(
+            "INSERT INTO week_plan (id, days, at_time, reminder_min, updated_at)"
+            " VALUES (1, ?, '10:00', 30, ?)",
+            (json.dumps(sorted(days)), made.isoformat(timespec="seconds")),
+        )
+    )
+    page = _home(client)
+    assert f"You had planned a session on {week.DAYS[yesterday.weekday()]}" in page
+    # A session begun today: nothing missed any more.
+    writer.call(lambda c: store.start_session(c, 1, {}))
+    assert "You had planned" not in _home(client)
