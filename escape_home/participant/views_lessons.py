@@ -69,7 +69,9 @@ def index() -> Any:
 @bp.route("/lessons/<int:number>")
 def show(number: int) -> Any:
     lesson = load_lessons()[_lesson_number(number) - 1]
-    get_writer().call(lambda c: education_store.lesson_opened(c, number))
+    # Counted without waiting: a full disk must never stop a lesson being read
+    # (the writer keeps the job and writes it when it can).
+    get_writer().submit(lambda c: education_store.lesson_opened(c, number))
     sid = request.args.get("session", "")
     back = url_for("session.play", sid=sid) if _SID.fullmatch(sid) else None
     return render_template(
@@ -85,7 +87,7 @@ def show(number: int) -> Any:
 @bp.post("/api/lessons/<int:number>/finished")
 def finished(number: int) -> Any:
     _lesson_number(number)
-    get_writer().call(lambda c: education_store.lesson_finished(c, number))
+    get_writer().submit(lambda c: education_store.lesson_finished(c, number))
     _changed()
     return jsonify(ok=True)
 
@@ -109,11 +111,11 @@ def answer(number: int) -> Any:
     if not isinstance(given, bool):
         abort(400, "answer: must be true or false.")
     correct = given == lesson.questions[question - 1].answer
-    first = get_writer().call(
+    get_writer().submit(
         lambda c: education_store.lesson_answered(c, number, question, given, correct)
     )
     _changed()
-    return jsonify(correct=correct, first=first)
+    return jsonify(correct=correct)
 
 
 # --- what Home offers ------------------------------------------------------------

@@ -220,6 +220,7 @@ def test_every_lesson_played_end_to_end(
         _no_sideways_scroll(page)
     page.screenshot(path=str(ARTIFACTS / f"lesson12-quiz-{size}.png"), full_page=True)
     page.context.close()
+    app.extensions["escape_home.writer"].flush()
     log = app.test_client().get("/progress/export").get_json()
     kept = {rec["number"]: rec for rec in log["lessons"]}
     assert sorted(kept) == list(range(1, 13))
