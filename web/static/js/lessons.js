@@ -22,7 +22,7 @@
   function record(url, body) {
     return EH.postJSON(url, body).catch(function (err) {
       const box = document.getElementById("lesson-save-error");
-      box.textContent = "Your answer was not saved. " + err.message;
+      box.textContent = "The app could not note this. " + err.message;
       box.classList.remove("hidden");
     });
   }
