@@ -126,8 +126,8 @@ def test_before_and_after_on_my_progress(
     # Confidence 2 then 6; agreement with the unhelpful beliefs 2 then 6 is
     # helpful beliefs 8 then 4.
     assert "Feeling sure you can exercise At the start 2 out of 10" in page
-    assert "Half way 6 out of 10 Up 4 since at the start." in page
-    assert "Half way 4 out of 10 Down 4 since at the start." in page
+    assert "Half way 6 out of 10 Up 4 since you first answered." in page
+    assert "Half way 4 out of 10 Down 4 since you first answered." in page
     assert "You will be asked again before session 12." in page
     checks = _log(client)["belief_checks"]
     assert [c["stage"] for c in checks] == ["start", "middle"]

@@ -122,8 +122,8 @@ def test_check_and_lessons_by_keyboard_and_on_the_instructor_page(
         page.goto(f"{srv.url}/progress")
         section = page.locator("#beliefs").inner_text()
         assert "At the start" in section and "Half way" in section
-        assert "Up 4 since at the start." in section  # confidence 3 then 7
-        assert "Down 4 since at the start." in section  # agreeing more, 7 then 3
+        assert "Up 4 since you first answered." in section  # confidence 3 then 7
+        assert "Down 4 since you first answered." in section  # agreeing more, 7 then 3
         _check(page, "progress-beliefs-zoom200")
         # Sent to the instructor: the before/after and the lessons table.
         # (Linked only now, so the sessions above do not each use up an upload.)
