@@ -57,6 +57,10 @@ def test_the_check_one_question_a_screen_saved_as_it_goes(
     assert SCALE.items[0].question in first
     assert SCALE.items[1].question not in first  # one question per screen
     assert beliefs.NOT_VALIDATED in first
+    # Not a lesson: the menu does not say "Lessons" is the page you are on.
+    assert 'aria-current="page">Lessons' not in first
+    lesson = client.get("/lessons/1").get_data(as_text=True)
+    assert 'aria-current="page">Lessons' in lesson
     assert SCALE.items[0].low in first and SCALE.items[0].high in first
     # No answer, or one off the scale: a plain 400, nothing saved.
     for bad in ({}, {"answer": "11"}, {"answer": "seven"}):
