@@ -58,7 +58,9 @@ DEFAULTS: dict[str, Any] = {
     # An upload that would go beyond either is refused whole (422 naming the limit).
     "MAX_SESSIONS_PER_PARTICIPANT": 10 * NUM_SESSIONS,
     "MAX_TESTS_PER_PARTICIPANT": 200,
-    "LIVE_WINDOW_S": 3 * 3600,
+    # The live board shows the current class: news from today (local time) within
+    # the last hour (a class is about an hour); older cards are an earlier class.
+    "LIVE_WINDOW_S": 3600,
     "LIVE_STALE_S": 15,
     "DISPLAY_TIMEZONE": "Europe/London",
     "UPLOAD_CONCURRENCY": 2,
@@ -126,6 +128,7 @@ def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
         "ENROL_RATE_LIMIT",
         "UPLOAD_RATE_LIMIT",
         "LIVE_STALE_S",
+        "LIVE_WINDOW_S",
         "MAX_SESSIONS_PER_PARTICIPANT",
     ):
         if os.environ.get(f"ESCAPE_HOME_{key}"):
@@ -193,6 +196,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(views_main.bp)
     app.register_blueprint(views_cohorts.bp)
     app.register_blueprint(views_lessons.bp)
+    from escape_home.instructor import views_dashboard
+
+    app.register_blueprint(views_dashboard.bp)  # alert reviews, notes, session pages
     from escape_home.instructor import views_plan
 
     views_plan.init_app(app)  # the exercise plan's pages and GET /api/plan

@@ -7,7 +7,7 @@ Every view here needs a signed-in instructor and goes through `owned_cohort` /
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import (
@@ -18,6 +18,7 @@ from flask import (
     jsonify,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_login import login_required
@@ -27,8 +28,14 @@ from werkzeug.utils import secure_filename
 
 from escape_home import progress_log
 from escape_home.errors import InvalidProgressLog
-from escape_home.instructor import db, education, self_management
-from escape_home.instructor.alerts import summarise_participant
+from escape_home.instructor import (
+    db,
+    education,
+    live_board,
+    self_management,
+    views_dashboard,
+)
+from escape_home.instructor.alerts import reviews_for, summarise_participant, triage
 from escape_home.instructor.exports import chart_data, cohort_csv, participant_fhir
 from escape_home.instructor.forms import (
     ActionForm,
@@ -39,13 +46,13 @@ from escape_home.instructor.forms import (
 )
 from escape_home.instructor.ingest import store_log
 from escape_home.instructor.models import (
+    Base,
     LiveStatus,
     Participant,
     SessionRecord,
     TestResult,
     Token,
     Upload,
-    utcnow,
 )
 from escape_home.instructor.security import (
     new_enrol_code,
@@ -64,11 +71,14 @@ bp = Blueprint("cohorts", __name__)
 def cohort(cohort_id: int) -> Any:
     c = owned_cohort(cohort_id)
     today = datetime.now(UTC).date()
-    rows = [summarise_participant(p, c, today) for p in c.participants]
+    reviews = reviews_for(db.session(), [p.id for p in c.participants])
+    rows = [summarise_participant(p, c, today, reviews[p.id]) for p in c.participants]
     return render_template(
         "instructor/cohort.html",
         cohort=c,
         rows=rows,
+        triage=triage(rows),
+        thresholds=views_dashboard.thresholds_form(c),
         upload=UploadForm(),
         action=ActionForm(),
     )
@@ -148,42 +158,19 @@ def upload(cohort_id: int) -> Any:
 @bp.route("/cohorts/<int:cohort_id>/live", methods=["GET"])
 @login_required
 def live(cohort_id: int) -> Any:
-    return render_template("instructor/live.html", cohort=owned_cohort(cohort_id))
+    c = owned_cohort(cohort_id)
+    return render_template(
+        "instructor/live.html",
+        cohort=c,
+        server_address=request.host_url.rstrip("/"),
+        spelled=live_board.spell_code(c.enrol_code),
+    )
 
 
 @bp.route("/cohorts/<int:cohort_id>/live.json", methods=["GET"])
 @login_required
 def live_json(cohort_id: int) -> Any:
-    c = owned_cohort(cohort_id)
-    now = utcnow()
-    since = now - timedelta(seconds=current_app.config["LIVE_WINDOW_S"])
-    rows = (
-        db.session()
-        .execute(
-            select(LiveStatus, Participant.nickname, Participant.public_id)
-            .join(Participant, Participant.id == LiveStatus.participant_id)
-            .where(LiveStatus.cohort_id == c.id, LiveStatus.updated_at >= since)
-            .order_by(Participant.nickname)
-        )
-        .all()
-    )
-    return jsonify(
-        server_time=now.timestamp(),
-        participants=[
-            {
-                "id": pid,
-                "nickname": nick,
-                "exercise": row.exercise,
-                "reps": row.reps,
-                "cue": row.cue,
-                "state": row.state,
-                "client_ts": row.client_ts,
-                "updated_at": row.updated_at.timestamp(),
-                "seen_s_ago": round((now - row.updated_at).total_seconds(), 1),
-            }
-            for row, nick, pid in rows
-        ],
-    )
+    return jsonify(live_board.board(owned_cohort(cohort_id)))
 
 
 @bp.route("/participants/<public_id>", methods=["GET"])
@@ -195,7 +182,13 @@ def participant(public_id: str) -> Any:
     return render_template(
         "instructor/participant.html",
         p=p,
-        row=summarise_participant(p, p.cohort, today),
+        row=summarise_participant(
+            p, p.cohort, today, reviews_for(db.session(), [p.id])[p.id]
+        ),
+        review_form=views_dashboard.AlertReviewForm(formdata=None),
+        session_links={x.number: x.uuid for x in sessions},
+        levels=views_dashboard.current_levels(sessions),
+        note_form=views_dashboard.NoteForm(formdata=None, note=p.note or ""),
         sessions=sessions,
         summaries={s.uuid: json.loads(s.summary) for s in sessions},
         tests=[(t, json.loads(t.data).get("norm") or {}) for t in p.tests],
@@ -346,8 +339,11 @@ def remove(public_id: str) -> Any:
         return redirect(url_for("cohorts.participant", public_id=p.public_id))
     cohort_id, name, pid = p.cohort_id, p.nickname, p.id
     with db.writing() as s:
-        for model in (SessionRecord, TestResult, Upload, Token, LiveStatus):
-            s.execute(delete(model).where(model.participant_id == pid))
+        # Every table that holds something of a participant, including ones added
+        # later (alert reviews, plans...), not a list kept by hand.
+        for table in reversed(Base.metadata.sorted_tables):
+            if "participant_id" in table.c and table.name != "participant":
+                s.execute(delete(table).where(table.c.participant_id == pid))
         s.execute(delete(Participant).where(Participant.id == pid))
     flash(f"{name} and all their data were removed.", "ok")
     return redirect(url_for("cohorts.cohort", cohort_id=cohort_id))

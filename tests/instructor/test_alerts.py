@@ -66,10 +66,15 @@ def test_no_alerts_for_a_calm_participant() -> None:
 
 
 def test_pain_after_two_points_above_before_or_above_five() -> None:
-    kinds = _summary([_session(1, 2, 4, 2), _session(2, 5, 6, 4), _session(3, 1, 2, 1)])
+    kinds = _summary([_session(1, 2, 4, 2), _session(2, 5, 6, 4)])
     assert kinds == [
-        ("pain_after", "Pain 4/10 after session 1 (before: 2)"),
-        ("pain_after", "Pain 6/10 after session 2 (before: 5)"),
+        (
+            "pain_after",
+            "Pain 6/10 after session 2 (before: 5, +1); also after session 1",
+        ),
+    ]
+    assert _summary([_session(1, 2, 4, 2)]) == [
+        ("pain_after", "Pain 4/10 after session 1 (before: 2, +2)")
     ]
 
 
@@ -88,7 +93,9 @@ def test_next_day_pain_above_baseline_twice_in_a_row() -> None:
 
 def test_safety_yes_is_always_an_alert() -> None:
     alerts = _summary([_session(1, 3, 3, 3, any_yes=True)])
-    assert alerts == [("safety", "Safety check: “yes” answered before session 1")]
+    assert alerts == [
+        ("safety", "Safety check before session 1: “yes” to (question not sent)")
+    ]
 
 
 def test_repeated_form_fault() -> None:
@@ -114,7 +121,9 @@ def test_missed_sessions_against_the_schedule() -> None:
     assert expected_sessions(cohort, start + timedelta(days=14)) == 4
     assert expected_sessions(cohort, start + timedelta(days=365)) == 12
     alerts = _summary([_session(1, 3, 3, 3)], start, start + timedelta(days=14))
-    assert alerts == [("missed", "3 sessions behind the schedule")]
+    assert alerts == [
+        ("missed", "3 sessions behind the schedule (1 done, 4 expected by today)")
+    ]
     assert _summary([_session(1, 3, 3, 3)], start, start + timedelta(days=4)) == []
 
 
@@ -123,7 +132,7 @@ def test_alerts_show_on_the_cohort_page(sqlite_app: Flask) -> None:
     web = login(sqlite_app, "alice")
     cohort_id, code = web.create_cohort()
     _, token = enrol(sqlite_app, code, "Ann")
-    log = make_log(sessions=2, pain=[(2, 6, 3), (3, 3, 3)])
+    log = make_log(sessions=2, pain=[(2, 6, 3), (3, 6, 3)])
     log["sessions"][1]["safety_check"] = {
         "answers": {"calf_pain": True},
         "any_yes": True,
@@ -133,6 +142,9 @@ def test_alerts_show_on_the_cohort_page(sqlite_app: Flask) -> None:
     )
     assert r.status_code == 201
     page = web.client.get(f"/cohorts/{cohort_id}").get_data(as_text=True)
-    assert "Pain 6/10 after session 1 (before: 2)" in page
-    assert "Safety check: “yes” answered before session 2" in page
+    assert "Pain 6/10 after session 2 (before: 3, +3); also after session 1" in page
+    assert (
+        "Safety check before session 2: “yes” to “Do you have new pain or "
+        "swelling in your calf?”" in page
+    )
     assert "2/12" in page

@@ -19,12 +19,40 @@
     return `${Math.round(seconds / 3600)} h`;
   }
 
+  const BADGES = { paused: "Paused", resting: "Resting", finished: "Finished" };
+
+  // Enrolled participants not in the current class: redrawn only when it changes.
+  function drawWaiting(waiting) {
+    const box = document.getElementById("waiting");
+    if (!box) return;
+    const key = JSON.stringify(waiting.map(w => [w.id, w.nickname, w.app_linked]));
+    if (box.dataset.key === key) return;
+    box.dataset.key = key;
+    const heading = box.querySelector("h2");
+    if (!waiting.length) {
+      box.replaceChildren(heading, el("p", "empty", "Everyone enrolled has joined."));
+      return;
+    }
+    const list = el("ul");
+    for (const w of waiting) {
+      const item = el("li", w.app_linked ? "" : "no-app", w.nickname);
+      item.dataset.participant = w.id;
+      if (!w.app_linked) item.append(el("span", "hint", " (no app linked)"));
+      list.append(item);
+    }
+    box.replaceChildren(heading, list);
+  }
+
   function card(p) {
     // A finished session stays "finished" however long ago: not a lost connection.
     const stale = p.state !== "finished" && (p.seen_s_ago > staleS || p.state === "left");
-    const c = el("article", "live-card" + (stale ? " stale" : ""));
+    // Paused, resting and finished each look different from a dropped connection.
+    const shown = stale ? "" : (BADGES[p.state] || "");
+    const c = el("article", "live-card" + (stale ? " stale" : shown ? ` ${p.state}` : ""));
     c.dataset.participant = p.id;
+    c.dataset.state = p.state;
     c.append(el("h2", "nick", p.nickname));
+    if (shown) c.append(el("p", "badge", shown));
     const name = p.exercise ? p.exercise.replace(/_/g, " ") : "—";
     c.append(el("p", "exercise", name.charAt(0).toUpperCase() + name.slice(1)));
     const reps = el("p", "reps");
@@ -50,7 +78,9 @@
       const cards = data.participants.map(card);
       board.replaceChildren(...(cards.length ? cards
         : [el("p", "empty", "Nobody has joined yet. Participants appear here when they start a session in their app.")]));
-      status.textContent = `Updated ${new Date().toLocaleTimeString("en-GB")} · ${cards.length} joined`;
+      const waiting = data.waiting || [];
+      drawWaiting(waiting);
+      status.textContent = `Updated ${new Date().toLocaleTimeString("en-GB")} · ${cards.length} joined · ${waiting.length} not here yet`;
       board.dataset.updates = String(Number(board.dataset.updates || 0) + 1);
     } catch (e) {
       status.textContent = "Connection lost, retrying…";
