@@ -133,7 +133,7 @@ def test_instructor_journey(server: Server, browser: Any, tmp_path: Path) -> Non
     api = Client(server.port)
     status, ann = api.json("POST", "/api/enrol", {"code": code, "nickname": "Ann"})
     assert status == 201
-    log = make_log(sessions=4, pain=[(2, 6, 3), (3, 3, 4), (3, 4, 5), (3, 3, 3)])
+    log = make_log(sessions=4, pain=[(2, 6, 3), (3, 3, 4), (3, 4, 5), (3, 6, None)])
     log["sessions"][3]["safety_check"] = {
         "answers": {"calf_pain": True},
         "any_yes": True,
@@ -157,12 +157,12 @@ def test_instructor_journey(server: Server, browser: Any, tmp_path: Path) -> Non
     table.wait_for()
     text = table.inner_text()
     assert "Ann" in text and "Bob" in text and "4/12" in text and "3/12" in text
-    assert "Pain 6/10 after session 1 (before: 2)" in text
+    assert "Pain 6/10 after session 4 (before: 3, +3); also after session 1" in text
     assert "Safety check" in text and "Next-day pain above pre-session pain" in text
     _shot(page, "cohort")
 
     # Ann's page: five charts drawn from data.json.
-    page.get_by_role("link", name="Ann").click()
+    table.get_by_role("link", name="Ann").click()  # her row (alerts link her too)
     page.wait_for_selector("#charts[data-ready='1']", timeout=15000)
     for chart in ("pain", "reps", "rom", "faults", "tests"):
         box = page.locator(f"#chart-{chart}").bounding_box()
