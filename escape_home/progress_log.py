@@ -24,6 +24,7 @@ from jsonschema import Draft202012Validator
 from escape_home.beliefs import load_scale
 from escape_home.errors import InvalidProgressLog
 from escape_home.exercises import exercise_ids
+from escape_home.lessons import load_lessons
 from escape_home.progress_log_messages import describe, innermost, short
 from escape_home.progress_log_messages import path as _path
 from escape_home.replay import JOINT_NAMES
@@ -318,6 +319,7 @@ def _check_rules(log: dict[str, Any], now: datetime) -> None:
                     kind = "reps" if k < len(st["reps"]) else "holds"
                     idx = k if kind == "reps" else k - len(st["reps"])
                     raise _fail(f"{q}.{kind}[{idx}]", "ends before it starts")
+        _check_replays(p, ses.get("replays", []))
     seen_tests: set[str] = set()
     for i, test in enumerate(log["tests"]):
         p = f"tests[{i}]"
@@ -330,6 +332,30 @@ def _check_rules(log: dict[str, Any], now: datetime) -> None:
             raise _fail(f"{p}.unit", f"a {test['kind']} result is in {want!r}")
     _check_self_management(log, now)
     _check_education(log, now)
+
+
+def _check_replays(p: str, replays: list[dict[str, Any]]) -> None:
+    """Minor version 2: each frame of a movement replay has a time and an x and y
+    for every joint named, times never go back, and the fault's joints are ones kept
+    (the instructor's page draws from these without checking again)."""
+    for i, rp in enumerate(replays):
+        q = f"{p}.replays[{i}]"
+        want = 1 + 2 * len(rp["joints"])
+        last = 0
+        for j, frame in enumerate(rp["frames"]):
+            if len(frame) != want:
+                raise _fail(
+                    f"{q}.frames[{j}]",
+                    f"has {len(frame)} numbers; {len(rp['joints'])} joints need "
+                    f"{want} (the time, then x and y of each joint)",
+                )
+            if frame[0] < last:
+                raise _fail(f"{q}.frames[{j}]", "goes back in time")
+            last = frame[0]
+        fault = rp["fault"]
+        for joint in fault["joints"] if fault else []:
+            if joint not in rp["joints"]:
+                raise _fail(f"{q}.fault.joints", f"{joint!r} is not in joints")
 
 
 def _check_self_management(log: dict[str, Any], now: datetime) -> None:
@@ -364,6 +390,7 @@ def _check_education(log: dict[str, Any], now: datetime) -> None:
         start = _when(f"{p}.started_at", check["started_at"], now)
         _check_order(p, start, _when(f"{p}.finished_at", check["finished_at"], now))
     numbers: set[int] = set()
+    questions = {lesson.number: len(lesson.questions) for lesson in load_lessons()}
     for i, rec in enumerate(log.get("lessons", [])):
         p = f"lessons[{i}]"
         if rec["number"] in numbers:
@@ -372,7 +399,14 @@ def _check_education(log: dict[str, Any], now: datetime) -> None:
         opened = _when(f"{p}.first_opened_at", rec["first_opened_at"], now)
         _check_order(p, opened, _when(f"{p}.finished_at", rec["finished_at"], now))
         asked: set[int] = set()
+        has = questions.get(rec["number"], 0)
         for j, ans in enumerate(rec["answers"]):
+            if ans["question"] > has:
+                raise _fail(
+                    f"{p}.answers[{j}].question",
+                    f"lesson {rec['number']} has {has} questions, not "
+                    f"{ans['question']}",
+                )
             if ans["question"] in asked:
                 raise _fail(
                     f"{p}.answers[{j}].question",

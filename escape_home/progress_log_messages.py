@@ -82,6 +82,10 @@ def describe(err: ValidationError) -> str:
         return f"{short(got)} is not in the expected form"
     if kind in ("maxLength", "maxItems", "maxProperties"):
         return f"too long (at most {want})"
+    if kind in ("minLength", "minItems", "minProperties"):
+        return f"too short (at least {want})"
+    if kind == "uniqueItems":
+        return "has the same item twice"
     if kind == "propertyNames":
         return f"field name {short(got)} is not allowed"
     return f"{short(got)} is not valid here"

@@ -33,6 +33,7 @@ from escape_home.instructor.models import (
     Upload,
     utcnow,
 )
+from escape_home.instructor.text import clean_log_text
 from escape_home.participant.programme import NUM_SESSIONS
 
 _STATUS_RANK = {"in_progress": 0, "interrupted": 1, "completed": 2}
@@ -162,6 +163,7 @@ def store_log(
         OverLimit: The participant would have more sessions or test results than
             allowed; the caller rolls back, so nothing is stored.
     """
+    clean_log_text(log)  # goals and replay cues, as names are cleaned
     _claim_participant(db, participant, log)
     sessions = log["sessions"]
     ids = [s["id"] for s in sessions]

@@ -10,6 +10,7 @@ characters, and control characters or newlines that break a CSV row or a card.
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 # Bidirectional embedding, override and isolate controls, and the directional marks.
 BIDI_CONTROLS = frozenset(
@@ -44,3 +45,17 @@ def clean_name(value: str | None) -> str:
 def clean_optional(value: str | None) -> str | None:
     """`clean_name` for WTForms fields: keeps None as None."""
     return None if value is None else clean_name(value)
+
+
+def clean_log_text(log: dict[str, Any]) -> None:
+    """Clean, in place, the free text a validated log carries (minor version 2) that
+    the instructor's pages show: goal texts and the cue of a movement replay's
+    fault. A goal left with no text at all (it was only invisible characters) goes.
+    """
+    if "goals" in log:
+        goals = [{**g, "text": clean_name(g["text"])} for g in log["goals"]]
+        log["goals"] = [g for g in goals if g["text"]]
+    for ses in log.get("sessions", []):
+        for rp in ses.get("replays", []):
+            if rp.get("fault"):
+                rp["fault"] = {**rp["fault"], "cue": clean_name(rp["fault"]["cue"])}

@@ -37,6 +37,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TIMEOUT_S = 10.0
+DEADLINE_S = 30.0
+"""A whole exchange (connecting, then every byte of the answer) ends within this;
+`TIMEOUT_S` alone bounds each wait, so a server sending a byte every few seconds
+would hold the uploader (or a page that sends at once) for ever."""
+MAX_RESPONSE_BYTES = 1_000_000
+"""Longer answers are not read: the server's are a few kB (a plan is at most about
+100 kB); a broken or hostile server could otherwise fill the memory."""
 LIVE_MIN_INTERVAL_S = 0.5
 NO_CLASS_BACKOFF_S = 30.0
 RETRY_AFTER_DEFAULT_S = 60.0
@@ -45,6 +52,10 @@ RETRY_AFTER_MAX_S = 3600.0
 
 class RemoteError(EscapeHomeError):
     """The server could not be reached or refused (message is for the person)."""
+
+
+class BadAnswer(RemoteError):
+    """The server's answer could not be used: too big, too slow or sent elsewhere."""
 
 
 class TryLater(RemoteError):
@@ -108,22 +119,63 @@ def get_json(url: str, token: str | None = None) -> tuple[int, Any]:
     return _send(urllib.request.Request(url, method="GET"), token)
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Redirects are not followed: urllib would send the upload token on to
+    wherever the answer points (another host, or plain http). A 3xx comes back as
+    the answer's status, which every caller treats as not done."""
+
+    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect())
+
+
+def _read(resp: Any, deadline: float) -> bytes:
+    """The answer's body, at most `MAX_RESPONSE_BYTES`, by `deadline`."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        if time.monotonic() > deadline:
+            raise BadAnswer(
+                f"The server took longer than {DEADLINE_S:g} seconds to answer."
+            )
+        chunk = getattr(resp, "read1", resp.read)(65536)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            raise BadAnswer(
+                f"The server's answer was bigger than {MAX_RESPONSE_BYTES} bytes."
+            )
+        chunks.append(chunk)
+
+
 def _send(req: urllib.request.Request, token: str | None) -> tuple[int, Any]:
     if token:
         req.add_header("Authorization", f"Bearer {token}")
+    deadline = time.monotonic() + DEADLINE_S
     try:
-        with urllib.request.urlopen(req, timeout=TIMEOUT_S) as resp:
-            raw = resp.read()
+        with _OPENER.open(req, timeout=TIMEOUT_S) as resp:
             status = int(resp.status)
+            raw = _read(resp, deadline)
     except urllib.error.HTTPError as exc:
         if exc.code == 429:
             raise TryLater(retry_after_s(exc.headers.get("Retry-After"))) from None
-        raw, status = exc.read(), int(exc.code)
+        status = int(exc.code)
+        try:
+            raw = _read(exc, deadline)
+        except (OSError, ValueError):
+            raw = b""
+        finally:
+            exc.close()
+    except BadAnswer:
+        raise
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise RemoteError(f"The server could not be reached ({exc}).") from exc
     try:
         parsed = json.loads(raw) if raw else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past Python's stack
         parsed = None
     return status, parsed
 
@@ -253,6 +305,13 @@ class RemoteClient:
         except RemoteError as exc:
             self.last_error = str(exc)
             return False
+        if 300 <= status < 400:
+            self.last_error = (
+                "The server sent the app to another address, so your progress "
+                "was not sent; it is kept here. Please check the server address "
+                "with your instructor."
+            )
+            return False
         if status >= 400:
             detail = reply.get("error") if isinstance(reply, dict) else None
             if 400 <= status < 500 and status != 408:
@@ -290,21 +349,30 @@ class RemoteClient:
             return False
         try:
             status, body = get_json(f"{s['server']}/api/plan", s["token"])
+        except BadAnswer as exc:
+            self._refuse_plan(str(exc).rstrip("."))
+            return False
         except RemoteError:
             return False  # offline: the kept plan is followed
+        if 300 <= status < 400:
+            self._refuse_plan("the server sent the app to another address")
+            return False
         if status != 200:
             return False
         try:
             plan = plans.check(body, self._programme)
         except messages.InvalidMessage as exc:
-            problem = (
-                f"Your instructor's latest plan could not be used ({exc}). The app "
-                "keeps your last plan; please tell your instructor."
-            )
-            self._writer.call(lambda c: plan_store.refuse(c, problem))
+            self._refuse_plan(str(exc))
             return False
         changed: bool = self._writer.call(lambda c: plan_store.save(c, plan))
         return changed
+
+    def _refuse_plan(self, why: str) -> None:
+        problem = (
+            f"Your instructor's latest plan could not be used ({why}). The app "
+            "keeps your last plan; please tell your instructor."
+        )
+        self._writer.call(lambda c: plan_store.refuse(c, problem))
 
     def _upload_loop(self) -> None:
         while not self._stop.is_set():
