@@ -214,6 +214,8 @@ def test_remove_erases_every_row_of_the_participant(app: Flask, web: Web) -> Non
             )
             return out
 
+    page = web.client.get(f"/participants/{ann}").get_data(as_text=True)
+    assert "Removing deletes 2 sessions, 1 test result," in page  # said first
     before = rows_of_ann()
     assert before["alert_review"] == 1 and before["exercise_session"] == 2
     r = web.post(f"/participants/{ann}/remove", {}, follow_redirects=True)
