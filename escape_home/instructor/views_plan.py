@@ -40,6 +40,7 @@ from escape_home.instructor.security import (
     owned_cohort,
     owned_participant,
 )
+from escape_home.instructor.text import clean_name
 from escape_home.participant.programme import Programme, load_programme
 
 bp = Blueprint("plan", __name__)
@@ -119,8 +120,9 @@ def _read_form(
                         ex_id, f, f"{name}, {plans.LABELS[f]}: give a whole number"
                     )
                 )
-        if values["note"]:
-            item["note"] = " ".join(values["note"].split())
+        note = clean_name(values["note"])  # as names: no bidi or invisible marks
+        if note:
+            item["note"] = note
         if item:
             items[ex_id] = item
     return items, raw, found

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from flask import Flask, Response
+from flask import Flask, Request, Response
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from escape_home.errors import EscapeHomeError
 from escape_home.participant import db, replay_store, store
@@ -50,6 +50,22 @@ SETTINGS: tuple[tuple[str, Any, str], ...] = (
 )
 
 
+class _Request(Request):
+    """JSON nested past Python's stack (``[`` x 100,000 fits in the size limit) is
+    malformed JSON like any other: None for ``silent``, else a plain 400, never the
+    RecursionError (a 500) werkzeug lets through."""
+
+    def get_json(
+        self, force: bool = False, silent: bool = False, cache: bool = True
+    ) -> Any:
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            if silent:
+                return None
+            raise BadRequest("The JSON sent is nested too deeply.") from None
+
+
 def default_database() -> str:
     """The progress log's default place: the user's data folder."""
     return str(platformdirs.user_data_path("escape-home") / "progress.sqlite3")
@@ -66,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(WEB / "templates"),
         static_folder=str(WEB / "static"),
     )
+    app.request_class = _Request
     app.config.from_mapping({name: default for name, default, _ in SETTINGS})
     app.config.update(
         # Only answer requests addressed to this computer: a web page elsewhere

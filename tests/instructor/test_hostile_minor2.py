@@ -334,3 +334,23 @@ def test_the_new_routes_are_404_for_odd_ids(
 
 def _token_of(ann: tuple[Flask, Web, str, str]) -> str:
     return ann[3]
+
+
+def test_a_plan_note_is_cleaned_like_a_name_before_the_app_gets_it(
+    ann: tuple[Flask, Web, str, str],
+) -> None:
+    """The note is shown on the participant's exercise card: an RLO in it would
+    turn the text after it around there."""
+    app, web, pid, token = ann
+    note = f"{RLO}keep\u200b the chair\u2066 against\x07 the wall{XSS}"
+    r = web.post(f"/participants/{pid}/plan", {"squat.note": note})
+    assert r.status_code == 302, r.get_data(as_text=True)[:300]
+    sent = app.test_client().get("/api/plan", headers=bearer(token)).get_json()
+    assert sent["items"]["squat"]["note"] == f"keep the chair against the wall{XSS}"
+    # A note of nothing but invisible characters is no note.
+    r = web.post(f"/participants/{pid}/plan", {"squat.note": f"{RLO}\u200b"})
+    assert r.status_code == 302
+    sent = app.test_client().get("/api/plan", headers=bearer(token)).get_json()
+    assert "squat" not in sent["items"]
+    page = web.client.get(f"/participants/{pid}/plan").get_data(as_text=True)
+    assert RLO not in page and "<script>alert" not in page
