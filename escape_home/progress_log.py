@@ -314,6 +314,14 @@ def _check_rules(log: dict[str, Any], now: datetime) -> None:
             q = f"{p}.sets[{j}]"
             s_start = _when(f"{q}.started_at", st["started_at"], now)
             _check_order(q, s_start, _when(f"{q}.ended_at", st.get("ended_at"), now))
+            back = st.get("stepped_back_from")
+            if back is not None and back <= st["level"]:
+                raise _fail(
+                    f"{q}.stepped_back_from",
+                    f"level {back} is not above the level done ({st['level']})",
+                )
+            if st.get("swapped_from") == st["exercise"]:
+                raise _fail(f"{q}.swapped_from", "is the exercise done itself")
             for k, item in enumerate(st["reps"] + st["holds"]):
                 if item["end_s"] < item["start_s"]:
                     kind = "reps" if k < len(st["reps"]) else "holds"

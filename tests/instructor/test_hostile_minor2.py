@@ -118,6 +118,16 @@ def _unknown_exercise(log: dict[str, Any]) -> None:
     _rp(log)["exercise"] = "backflip"
 
 
+def _stepped_back_up(log: dict[str, Any]) -> None:
+    st = log["sessions"][0]["sets"][0]
+    st.update(level=3, stepped_back_from=2, plan_version=4)
+
+
+def _swapped_from_itself(log: dict[str, Any]) -> None:
+    st = log["sessions"][0]["sets"][0]
+    st.update(swapped_from=st["exercise"], plan_version=4)
+
+
 def _no_such_question(log: dict[str, Any]) -> None:
     log["lessons"] = [_lesson(1, questions=[1, 3])]
 
@@ -186,6 +196,16 @@ BAD: dict[str, tuple[Edit, str, str]] = {
         _unknown_exercise,
         "sessions[0].replays[0].exercise",
         "'backflip' is not one of",
+    ),
+    "stepped back to a higher level": (
+        _stepped_back_up,
+        "sessions[0].sets[0].stepped_back_from",
+        "level 2 is not above the level done (3)",
+    ),
+    "swapped from itself": (
+        _swapped_from_itself,
+        "sessions[0].sets[0].swapped_from",
+        "is the exercise done itself",
     ),
     "an answer to a question the lesson lacks": (
         _no_such_question,
