@@ -48,13 +48,20 @@ def clean_optional(value: str | None) -> str | None:
 
 
 def clean_log_text(log: dict[str, Any]) -> None:
-    """Clean, in place, the free text a validated log carries (minor version 2) that
-    the instructor's pages show: goal texts and the cue of a movement replay's
-    fault. A goal left with no text at all (it was only invisible characters) goes.
+    """Clean, in place, the participant's own words a validated log carries, which
+    the instructor's pages show: goals, questions for class, pacing activities, the
+    flare-up plan's notes, and the cue of a movement replay's fault. A goal or a
+    question left with no text at all (it was only invisible characters) goes.
     """
-    if "goals" in log:
-        goals = [{**g, "text": clean_name(g["text"])} for g in log["goals"]]
-        log["goals"] = [g for g in goals if g["text"]]
+    for field in ("goals", "class_questions"):
+        if field in log:
+            items = [{**g, "text": clean_name(g["text"])} for g in log[field]]
+            log[field] = [g for g in items if g["text"]]
+    for plan in log.get("pacing_plans", []):
+        plan["activity"] = clean_name(plan["activity"])
+    if log.get("flare_plan"):
+        for key in ("do_less", "note"):
+            log["flare_plan"][key] = clean_name(log["flare_plan"][key])
     for ses in log.get("sessions", []):
         for rp in ses.get("replays", []):
             if rp.get("fault"):

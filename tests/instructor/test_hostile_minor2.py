@@ -374,3 +374,47 @@ def test_a_plan_note_is_cleaned_like_a_name_before_the_app_gets_it(
     assert "squat" not in sent["items"]
     page = web.client.get(f"/participants/{pid}/plan").get_data(as_text=True)
     assert RLO not in page and "<script>alert" not in page
+
+
+def test_the_participants_other_words_are_cleaned_too(
+    ann: tuple[Flask, Web, str, str],
+) -> None:
+    """Questions for class, pacing activities and the flare-up plan's notes are
+    shown on the same participant page as the goals."""
+    app, web, pid, token = ann
+    log = _log()
+    when = log["sessions"][0]["started_at"]
+    log["class_questions"] = [
+        {
+            "id": "33333333-3333-4333-8333-333333333333",
+            "asked_at": when,
+            "text": f"Is {RLO}heat\u200b or ice\x07 better?",
+        },
+        {"id": "44444444-4444-4444-8444-444444444444", "asked_at": when, "text": RLO},
+    ]
+    log["pacing_plans"] = [
+        {
+            "id": "55555555-5555-4555-8555-555555555555",
+            "created_at": when,
+            "activity": f"Garden{RLO}ing",
+            "usual_min": 60,
+            "start_min": 20,
+            "step_min": 5,
+            "goal_min": None,
+            "weeks": [20, 25],
+        }
+    ]
+    log["flare_plan"] = {
+        "updated_at": when,
+        "step_back": [],
+        "heat_or_ice": "heat",
+        "do_less": f"less {RLO}walking",
+        "ask": "gp",
+        "note": "call\u2066 Sam",
+    }
+    assert _send(app, token, log).status_code == 201
+    page = web.client.get(f"/participants/{pid}").get_data(as_text=True)
+    for ch in (RLO, "\u2066", "\u200b", "\x07"):
+        assert ch not in page, repr(ch)
+    for words in ("Is heat or ice better?", "Gardening", "less walking", "call Sam"):
+        assert words in page, words
