@@ -10,23 +10,20 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from participant_support import (
-    FAKE_SPEECH,
+    SIZES,
     CueTracker,
     FakeTracker,
-    LiveServer,
-    clip,
+    PortServer,
     fake_factories,
-    seed_session,
+    new_context,
 )
 from test_participant_browser import check_page
-
-from escape_home.participant import create_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.clips]
 
@@ -34,95 +31,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.clips]
 SQUAT_STEP = 2
 
 
-class PortServer(LiveServer):
-    """A LiveServer on a chosen port (0: any), so a restarted app keeps the
-    page's origin."""
-
-    def __init__(self, app: Any, port: int = 0) -> None:
-        import threading
-
-        import waitress.server
-
-        self.app = app
-        self.server = waitress.server.create_server(
-            app, host="127.0.0.1", port=port, threads=12
-        )
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.port = int(self.server.effective_port)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        self.closed = False
-
-    def close(self) -> None:
-        """Stop as a crash would: every open connection goes too."""
-        if self.closed:
-            return
-        self.closed = True
-        from waitress import wasyncore
-
-        live = self.app.extensions.get("escape_home.live")
-        if live is not None:
-            live.stop()
-        wasyncore.close_all(self.server._map)
-        self.server.close()
-        self.thread.join(timeout=5)
-        self.app.extensions["escape_home.remote"].stop()
-        self.app.extensions["escape_home.writer"].close()
-
-
 @pytest.fixture
-def programme(fast_programme: Path) -> Path:
-    """Squat (3 reps), a 3 s rest, then marching for 4 s."""
-    data = json.loads(fast_programme.read_text())
-    data["sessions"][0]["circuit"] = ["squat", "marching"]
-    data["exercises"]["marching"]["levels"][0]["target_s"] = 4
-    data["rest_s"] = 3
-    fast_programme.write_text(json.dumps(data))
-    return fast_programme
-
-
-@pytest.fixture
-def serve(
-    tmp_path: Path, programme: Path
-) -> Iterator[Callable[..., tuple[PortServer, str]]]:
-    """serve(factories, step=0, port=0, seed=True, **config) -> (server, sid)."""
-    servers: list[PortServer] = []
-
-    def start(
-        factories: dict[str, Any] | None = None,
-        step: int = 0,
-        port: int = 0,
-        seed: bool = True,
-        **config: Any,
-    ) -> tuple[PortServer, str]:
-        app = create_app(
-            {
-                "DATABASE": str(tmp_path / "log.sqlite3"),
-                "PROGRAMME": str(programme),
-                "SOURCE": str(clip("squat__yuyoujiang__1.mp4")),
-                "LIVE_FACTORIES": factories or fake_factories(),
-                **config,
-            }
-        )
-        sid = seed_session(app, step=step) if seed else ""
-        server = PortServer(app, port)
-        servers.append(server)
-        return server, sid
-
-    yield start
-    for s in servers:
-        s.close()
-
-
-@pytest.fixture
-def context(browser: Any) -> Iterator[Any]:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
-    ctx.add_init_script(FAKE_SPEECH)
-    ctx.add_init_script("localStorage.setItem('eh-autostart', '0')")
-    ctx.on("console", lambda m: print("CONSOLE", m.type, m.text))
-    ctx.on("weberror", lambda e: print("PAGEERROR", e.error))
-    yield ctx
-    ctx.close()
+def programme_path(two_exercises: Path) -> Path:
+    """Squat (3 reps), a 3 s rest, then marching for 4 s (see conftest.serve)."""
+    return two_exercises
 
 
 def slow(every: int = 12) -> dict[str, Any]:
@@ -196,9 +108,9 @@ def test_reload_during_the_rest_goes_on_to_the_next_move(
 
 
 def test_reload_mid_set_carries_on_with_the_same_set_and_its_reps(
-    serve: Callable[..., Any], context: Any, programme: Path
+    serve: Callable[..., Any], context: Any, programme_path: Path
 ) -> None:
-    long_squat(programme)
+    long_squat(programme_path)
     server, sid = serve(slow(), step=SQUAT_STEP)
     page = context.new_page()
     page.goto(f"{server.url}/session/{sid}/play")
@@ -216,9 +128,9 @@ def test_reload_mid_set_carries_on_with_the_same_set_and_its_reps(
 
 
 def test_back_mid_set_asks_first_and_keeps_the_reps(
-    serve: Callable[..., Any], context: Any, programme: Path
+    serve: Callable[..., Any], context: Any, programme_path: Path
 ) -> None:
-    long_squat(programme)
+    long_squat(programme_path)
     server, sid = serve(slow(), step=SQUAT_STEP)
     page = context.new_page()
     page.goto(f"{server.url}/session/{sid}/play")
@@ -249,9 +161,9 @@ def test_back_mid_set_asks_first_and_keeps_the_reps(
 
 
 def test_reload_after_an_app_restart_carries_on_with_the_reps(
-    serve: Callable[..., Any], context: Any, programme: Path
+    serve: Callable[..., Any], context: Any, programme_path: Path
 ) -> None:
-    long_squat(programme, reps=12)
+    long_squat(programme_path, reps=12)
     server, sid = serve(slow(), step=SQUAT_STEP)
     page = context.new_page()
     page.goto(f"{server.url}/session/{sid}/play")
@@ -366,18 +278,11 @@ def test_carry_on_without_the_camera_means_no_camera(
     assert worker.state().set_id is None
 
 
-SIZES = [
-    ("1280x800", {"width": 1280, "height": 800}, 1),
-    ("1024x600", {"width": 1024, "height": 600}, 1),
-    ("1280x800-200pc", {"width": 640, "height": 400}, 2),
-]
-
-
 @pytest.mark.parametrize(("name", "viewport", "scale"), SIZES)
 def test_changed_pages_at_three_sizes(
     serve: Callable[..., Any],
     browser: Any,
-    programme: Path,
+    programme_path: Path,
     name: str,
     viewport: dict[str, int],
     scale: int,
@@ -385,11 +290,9 @@ def test_changed_pages_at_three_sizes(
     """Screenshots (tests/artifacts/participant-6x-*) and axe: the Back question
     during a set, the stopped session's summary, a strength check the app
     stopped during."""
-    long_squat(programme)
+    long_squat(programme_path)
     server, sid = serve(slow(), step=SQUAT_STEP)
-    ctx = browser.new_context(viewport=viewport, device_scale_factor=scale)
-    ctx.add_init_script(FAKE_SPEECH)
-    ctx.add_init_script("localStorage.setItem('eh-autostart', '0')")
+    ctx = new_context(browser, viewport, scale)
     try:
         page = ctx.new_page()
         page.goto(f"{server.url}/session/{sid}/play")

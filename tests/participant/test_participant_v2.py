@@ -9,70 +9,32 @@ model and the engine make each situation happen on cue.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from participant_support import (
-    FAKE_SPEECH,
+    SIZES,
     CueTracker,
     FakeEstimator,
-    LiveServer,
+    FakeTracker,
     SynthPerson,
     WarningTracker,
+    axe_violations,
     clip,
     fake_factories,
-    seed_session,
+    new_context,
     spoken,
 )
 from test_participant_browser import check_page
 
-from escape_home.participant import create_app
 from escape_home.participant.pipeline import default_tracker
 
 pytestmark = [pytest.mark.browser, pytest.mark.clips]
 
 #: Index of the squat set in the fast programme (education, warm-up, squat, ...).
 SQUAT_STEP = 2
-
-
-@pytest.fixture
-def serve(tmp_path: Path, fast_programme: Path) -> Iterator[Callable[..., Any]]:
-    """serve(factories, pain=True, step=0, **config) -> (server, sid)."""
-    servers: list[LiveServer] = []
-
-    def start(
-        factories: dict[str, Any] | None = None,
-        pain: bool = True,
-        step: int = 0,
-        **config: Any,
-    ) -> tuple[LiveServer, str]:
-        app = create_app(
-            {
-                "DATABASE": str(tmp_path / "log.sqlite3"),
-                "PROGRAMME": str(fast_programme),
-                "SOURCE": str(clip("squat__yuyoujiang__1.mp4")),
-                "LIVE_FACTORIES": factories or fake_factories(),
-                **config,
-            }
-        )
-        sid = seed_session(app, pain=pain, step=step)
-        server = LiveServer(app)
-        servers.append(server)
-        return server, sid
-
-    yield start
-    for s in servers:
-        s.close()
-
-
-@pytest.fixture
-def context(browser: Any) -> Iterator[Any]:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
-    ctx.add_init_script(FAKE_SPEECH)
-    yield ctx
-    ctx.close()  # ends the streams before the server stops
 
 
 def start_set(page: Any) -> None:
@@ -284,14 +246,6 @@ def test_requests_from_other_origins_are_refused_without_a_browser(
 
 # ----------------------------------------------------------------- defect 4
 
-#: (name, viewport, device scale factor): 100% on 1280x800, 100% on 1024x600 and
-#: 200% zoom on 1280x800 (a 640x400 CSS viewport at two device pixels per pixel).
-SIZES = [
-    ("1280x800", {"width": 1280, "height": 800}, 1),
-    ("1024x600", {"width": 1024, "height": 600}, 1),
-    ("1280x800-200pc", {"width": 640, "height": 400}, 2),
-]
-
 IN_VIEW = """ids => ids.map(id => {
   const r = document.getElementById(id).getBoundingClientRect();
   const ok = r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0 &&
@@ -338,8 +292,7 @@ def test_live_screen_fits_with_a_portrait_camera(
         SOURCE=str(clip("squat__sagor__1.mp4")),  # 1080x1920, portrait
         FINISH_OFFER_S=1.0,
     )
-    ctx = browser.new_context(viewport=viewport, device_scale_factor=scale)
-    ctx.add_init_script(FAKE_SPEECH)
+    ctx = new_context(browser, viewport, scale)  # it presses Start itself
     try:
         page = ctx.new_page()
         page.goto(f"{server.url}/session/{sid}/play")
@@ -408,35 +361,73 @@ WATCH_SCREEN = """document.addEventListener("DOMContentLoaded", () => {
   grab(); });"""
 
 
-@pytest.fixture
-def two_exercises(fast_programme: Path) -> Path:
-    """The fast programme with a rest: squat (3 reps), then marching for 4 s."""
+class CountingCueTracker(FakeTracker):
+    """Counts a rep every 3 frames (each with a trunk fault) and gives its tip."""
+
+    def update(self, pose: Any) -> Any:
+        from dataclasses import replace
+
+        from escape_home.events import Cue
+
+        return replace(super().update(pose), cue=Cue("trunk_flexion", "Stand up tall"))
+
+
+@pytest.mark.parametrize(("name", "viewport", "scale"), SIZES)
+def test_a_whole_session_runs_hands_free(
+    serve: Callable[..., Any],
+    browser: Any,
+    two_exercises: Path,
+    name: str,
+    viewport: dict[str, int],
+    scale: int,
+) -> None:
+    """From the camera check to the summary by only waiting, at each of the three
+    sizes; during the marching set the counter, the tip and Pause are in view and
+    axe finds nothing serious."""
     import json
 
-    data = json.loads(fast_programme.read_text())
-    data["sessions"][0]["circuit"] = ["squat", "marching"]
-    data["exercises"]["marching"]["levels"][0]["target_s"] = 4
-    data["rest_s"] = 3
-    fast_programme.write_text(json.dumps(data))
-    return fast_programme
-
-
-def test_a_whole_session_runs_hands_free(
-    serve: Callable[..., Any], context: Any, two_exercises: Path
-) -> None:
+    data = json.loads(two_exercises.read_text())
+    data["exercises"]["marching"]["levels"][0]["target_s"] = 12
+    two_exercises.write_text(json.dumps(data))
     # A synthetic person the camera check can see; a stand-in engine counting a
-    # rep (a marching step) every 3 frames, about 10 a second.
+    # rep (a marching step) every 3 frames, about 10 a second, with a tip.
     server, sid = serve(
-        fake_factories(make_estimator=lambda m: SynthPerson()),
+        fake_factories(
+            make_estimator=lambda m: SynthPerson(), make_tracker=CountingCueTracker
+        ),
         PROGRAMME=str(two_exercises),
     )
-    page = context.new_page()
-    page.add_init_script("window.__msPerChar = 5")
-    page.add_init_script(WATCH_SCREEN)
-    page.goto(f"{server.url}/session/{sid}/camera")
-    page.wait_for_url(re.compile(r".*/play$"), timeout=30_000)  # nothing touched
-    page.wait_for_url(re.compile(r".*/after$"), timeout=120_000)
+    ctx = new_context(browser, viewport, scale, autostart=True)
+    try:
+        page = ctx.new_page()
+        page.add_init_script("window.__msPerChar = 5")
+        page.add_init_script(WATCH_SCREEN)
+        page.goto(f"{server.url}/session/{sid}/camera")
+        page.wait_for_url(re.compile(r".*/play$"), timeout=30_000)  # nothing touched
+        page.get_by_role("heading", name="Marching on the spot").wait_for(
+            timeout=90_000
+        )
+        page.locator("#count-box:not(.hidden)").wait_for(timeout=30_000)
+        page.locator("#cue:not(:empty)").wait_for(timeout=10_000)
+        out = page.evaluate(IN_VIEW, ["counter", "count-of", "cue", "pause", "timer"])
+        assert not out, out
+        # The timer says what it counts on its own line ("Time left4" before).
+        stacked = page.evaluate(
+            """() => { const l = document.querySelector('#timer .timer-label');
+            const v = document.querySelector('#timer span');
+            return l.getBoundingClientRect().bottom <= v.getBoundingClientRect().top + 1
+              && l.textContent === 'Time left'; }"""
+        )
+        assert stacked, "the timer's label runs into its number"
+        bad = axe_violations(page)
+        assert not bad, [v["id"] for v in bad]
+        page.wait_for_url(re.compile(r".*/after$"), timeout=120_000)
+        _check_what_was_said(page)
+    finally:
+        ctx.close()
 
+
+def _check_what_was_said(page: Any) -> None:
     said = page.evaluate("() => window.__spoken")
     texts = [u["text"] for u in said]
     assert not [u for u in said if u["cut"]], "an utterance was cut off"
@@ -461,41 +452,42 @@ def test_a_whole_session_runs_hands_free(
     assert not missing, missing
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Known open defect (issue 10): after the ten tests above in one process, "
-    "the resumed auto-start never begins the set; it passes alone and in every subset "
-    "of this file tried (2026-12-01). Not yet found; kept visible, not deleted.",
-)
 def test_space_pauses_the_auto_start_and_it_can_be_switched_off(
-    serve: Callable[..., Any], context: Any
+    serve: Callable[..., Any], hands_free: Any
 ) -> None:
-    server, sid = serve(step=SQUAT_STEP)
-    page = context.new_page()
+    # The set must stay open until the test has seen it begin: with a stand-in
+    # engine counting 10 reps a second, the 3-rep set was over before the page
+    # (or the test) saw it whenever the machine was busy (the start request
+    # answered after the reps were counted), which was the flaky failure.
+    never = fake_factories(make_tracker=lambda ex: FakeTracker(ex, every=10**9))
+    server, sid = serve(never, step=SQUAT_STEP)
+    page = hands_free.new_page()
     page.goto(f"{server.url}/session/{sid}/play")
     page.get_by_role("heading", name="Mini squat").wait_for()
     page.keyboard.press("Space")
     page.locator("#paused", has_text="Paused").wait_for()
     assert page.get_by_role("button", name=re.compile("Carry on")).is_visible()
+    # Enter now carries on; it must not press Start behind the notice.
+    assert page.evaluate("() => document.activeElement.id") == "pause"
     page.wait_for_timeout(9000)  # longer than announcement + countdown
     assert page.locator("#count-box").is_hidden(), "it started while paused"
     page.keyboard.press("Space")
-    # The announcement, the spoken countdown and the set's start: slow when the
-    # machine is busy (seen once at 30 s in a full run).
     page.locator("#count-box:not(.hidden)").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Skip this").click()
+    page.get_by_role("heading", name=re.compile("Cool-down")).wait_for()
 
     # Switched off: the card waits for Start however long it takes.
     page.goto(f"{server.url}/settings")
     page.get_by_label("Start each part by itself").uncheck()
     page.goto(f"{server.url}/session/{sid}/play")
-    page.get_by_role("heading", name=re.compile("Mini squat|Cool-down")).wait_for()
+    page.get_by_role("heading", name=re.compile("Cool-down")).wait_for()
     page.wait_for_timeout(9000)
-    assert page.locator("#count-box").is_hidden()
+    assert page.locator("#timer").is_hidden(), "it started by itself"
     assert page.get_by_role("button", name="Start", exact=True).is_visible()
 
 
 def test_a_strength_check_in_a_session_runs_hands_free(
-    serve: Callable[..., Any], context: Any, fast_programme: Path
+    serve: Callable[..., Any], hands_free: Any, fast_programme: Path
 ) -> None:
     import json
 
@@ -503,7 +495,7 @@ def test_a_strength_check_in_a_session_runs_hands_free(
     data["sessions"][0]["tests"] = ["five_times_sts"]
     fast_programme.write_text(json.dumps(data))
     server, sid = serve(step=2)  # the strength check's card
-    page = context.new_page()
+    page = hands_free.new_page()
     page.add_init_script("window.__msPerChar = 5")
     page.goto(f"{server.url}/session/{sid}/play")
     page.wait_for_url(re.compile(r".*/tests/five_times_sts\?.*"), timeout=30_000)
@@ -533,9 +525,7 @@ def test_changed_pages_at_three_sizes(
         ),
         PROGRAMME=str(two_exercises),
     )
-    ctx = browser.new_context(viewport=viewport, device_scale_factor=scale)
-    ctx.add_init_script(FAKE_SPEECH)
-    ctx.add_init_script("localStorage.setItem('eh-autostart', '0')")
+    ctx = new_context(browser, viewport, scale)
     try:
         page = ctx.new_page()
         page.goto(f"{server.url}/session/{sid}/camera")

@@ -389,6 +389,10 @@
     pauseBtn.setAttribute("aria-pressed", paused ? "true" : "false");
     pausedEl.classList.toggle("hidden", !paused);
     root.classList.toggle("is-paused", paused);
+    /* While paused, Enter carries on (it must not press Start behind the notice). */
+    if (!document.querySelector("dialog[open]")) {
+      (paused || primary.classList.contains("hidden") ? pauseBtn : primary).focus();
+    }
     if (paused) {
       EH.stopVoice();
       EH.say(pausedEl.textContent);
