@@ -27,7 +27,7 @@ from escape_home.exercises import exercise_ids
 from escape_home.lessons import load_lessons
 from escape_home.progress_log_messages import describe, innermost, short
 from escape_home.progress_log_messages import path as _path
-from escape_home.replay import JOINT_NAMES
+from escape_home.replay import JOINT_NAMES, REFERENCE_JOINTS
 
 FORMAT = "escape-home-progress-log"
 VERSION = 1
@@ -364,6 +364,13 @@ def _check_replays(p: str, replays: list[dict[str, Any]]) -> None:
         for joint in fault["joints"] if fault else []:
             if joint not in rp["joints"]:
                 raise _fail(f"{q}.fault.joints", f"{joint!r} is not in joints")
+        if fault and len(fault["joints"]) != REFERENCE_JOINTS[fault["reference"]]:
+            raise _fail(
+                f"{q}.fault.joints",
+                f"a {fault['reference']!r} reference is drawn with "
+                f"{REFERENCE_JOINTS[fault['reference']]} joints, not "
+                f"{len(fault['joints'])}",
+            )
 
 
 def _check_self_management(log: dict[str, Any], now: datetime) -> None:

@@ -110,6 +110,12 @@ _DRAW: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+#: How many joints each kind of reference is drawn with (checked in the log).
+REFERENCE_JOINTS: dict[str, int] = {ref: len(j) for j, ref in _DRAW.values()} | {
+    "none": 0
+}
+
+
 _LEGS = {
     "left": (int(L.LEFT_KNEE), int(L.LEFT_ANKLE)),
     "right": (int(L.RIGHT_KNEE), int(L.RIGHT_ANKLE)),

@@ -114,6 +114,11 @@ def _fault_joint_not_kept(log: dict[str, Any]) -> None:
     rp["frames"] = [f[: 1 + 2 * len(rp["joints"])] for f in rp["frames"]]
 
 
+def _one_joint_for_an_upright_line(log: dict[str, Any]) -> None:
+    # replay.js took the second joint of a "vertical" reference without looking
+    _rp(log)["fault"].update(joints=["left_hip"], reference="vertical")
+
+
 def _unknown_exercise(log: dict[str, Any]) -> None:
     _rp(log)["exercise"] = "backflip"
 
@@ -191,6 +196,11 @@ BAD: dict[str, tuple[Edit, str, str]] = {
         _fault_joint_not_kept,
         "sessions[0].replays[0].fault.joints",
         "'left_knee' is not in joints",
+    ),
+    "one joint for an upright line": (
+        _one_joint_for_an_upright_line,
+        "sessions[0].replays[0].fault.joints",
+        "a 'vertical' reference is drawn with 2 joints, not 1",
     ),
     "an exercise not in the catalogue": (
         _unknown_exercise,
