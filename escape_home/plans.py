@@ -101,6 +101,9 @@ def _schema_problems(items: Any, programme: Programme | None) -> list[Problem]:
             text = f"{name}: {got!r:.40} is not an exercise of the catalogue"
         elif kind == "maxLength":
             text = f"{name}, note: keep it to {want} characters"
+        elif kind == "pattern" and isinstance(got, str) and got.strip():
+            bad = messages._not_text(got) or "has control or text-direction characters"
+            text = f"{name}, note: {bad}"
         elif kind in ("minLength", "pattern"):
             text = f"{name}, note: write something or leave it empty"
         elif kind == "minProperties":

@@ -162,6 +162,12 @@ HOSTILE: dict[str, tuple[Answer, str]] = {
         lambda h: _json(h, {**GOOD, "version": 2, "items": {"squat": {"level": 9}}}),
         "Mini squat has levels 1 to 4",
     ),
+    "a note that turns the card's text around": (
+        lambda h: _json(
+            h, {**GOOD, "version": 2, "items": {"squat": {"note": "\u202eevil"}}}
+        ),
+        "Mini squat, note: has control or text-direction characters",
+    ),
     "an exercise not in the catalogue": (
         lambda h: _json(h, {**GOOD, "version": 2, "items": {"backflip": {"sets": 2}}}),
         "backflip",
