@@ -327,7 +327,7 @@ def _check_rules(log: dict[str, Any], now: datetime) -> None:
                     kind = "reps" if k < len(st["reps"]) else "holds"
                     idx = k if kind == "reps" else k - len(st["reps"])
                     raise _fail(f"{q}.{kind}[{idx}]", "ends before it starts")
-        _check_replays(p, ses.get("replays", []))
+        check_replays(p, ses.get("replays", []))
     seen_tests: set[str] = set()
     for i, test in enumerate(log["tests"]):
         p = f"tests[{i}]"
@@ -342,7 +342,7 @@ def _check_rules(log: dict[str, Any], now: datetime) -> None:
     _check_education(log, now)
 
 
-def _check_replays(p: str, replays: list[dict[str, Any]]) -> None:
+def check_replays(p: str, replays: list[dict[str, Any]]) -> None:
     """Minor version 2: each frame of a movement replay has a time and an x and y
     for every joint named, times never go back, and the fault's joints are ones kept
     (the instructor's page draws from these without checking again)."""

@@ -16,7 +16,8 @@ from typing import Any
 from flask import Blueprint, jsonify, render_template
 from flask_login import login_required
 
-from escape_home.errors import EscapeHomeError
+from escape_home import progress_log
+from escape_home.errors import EscapeHomeError, InvalidProgressLog
 from escape_home.exercises import get_exercise
 from escape_home.instructor.models import Participant
 from escape_home.instructor.security import owned_participant
@@ -44,6 +45,16 @@ def _measured(fault: dict[str, Any]) -> str:
     )
 
 
+def _drawable(r: dict[str, Any]) -> bool:
+    """A replay the page can draw: one stored before the server checked a replay's
+    shape (frames that do not match its joints, say) is left out, not played."""
+    try:
+        progress_log.check_replays("replay", [r])
+    except (InvalidProgressLog, KeyError, TypeError):
+        return False
+    return True
+
+
 def replays_of(p: Participant) -> list[dict[str, Any]]:
     """Per session (newest first) and exercise: the flagged and the good replay."""
     out: list[dict[str, Any]] = []
@@ -51,6 +62,8 @@ def replays_of(p: Participant) -> list[dict[str, Any]]:
         kept = json.loads(rec.data).get("replays") or []
         by_ex: dict[str, dict[str, Any]] = {}
         for r in kept:
+            if not _drawable(r):
+                continue
             entry = by_ex.setdefault(
                 r["exercise"], {"exercise": r["exercise"], "name": _name(r["exercise"])}
             )

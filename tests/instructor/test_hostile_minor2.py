@@ -428,3 +428,38 @@ def test_the_participants_other_words_are_cleaned_too(
         assert ch not in page, repr(ch)
     for words in ("Is heat or ice better?", "Gardening", "less walking", "call Sam"):
         assert words in page, words
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [_short_frames, _one_joint_for_an_upright_line],
+    ids=["short frames", "one joint for an upright line"],
+)
+def test_a_replay_stored_before_the_checks_is_left_out_not_played(
+    ann: tuple[Flask, Web, str, str], spoil: Edit
+) -> None:
+    """A replay kept before the server checked their shape (this round's first
+    version) is not handed to the page's script, which would fail on it."""
+    from sqlalchemy import select
+
+    from escape_home.instructor import db
+    from escape_home.instructor.models import SessionRecord
+
+    app, web, pid, token = ann
+    log = _log()
+    assert _send(app, token, log).status_code == 201
+    spoiled = copy.deepcopy(log)
+    spoil(spoiled)
+    ses = spoiled["sessions"][0]
+    with app.app_context(), db.writing() as s:
+        rec = s.scalar(select(SessionRecord).where(SessionRecord.uuid == ses["id"]))
+        assert rec is not None
+        rec.data = json.dumps(ses)
+    r = web.client.get(f"/participants/{pid}/movement.json")
+    assert r.status_code == 200
+    (entry,) = r.get_json()["sessions"][0]["exercises"]
+    assert "good" in entry and "flagged" not in entry
+    page = web.client.get(f"/participants/{pid}/movement")
+    assert page.status_code == 200
+    assert 'data-kind="flagged"' not in page.get_data(as_text=True)
+    assert 'data-kind="good"' in page.get_data(as_text=True)
