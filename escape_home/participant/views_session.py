@@ -28,7 +28,7 @@ from escape_home.participant import (
 )
 from escape_home.participant.db import get_db, get_writer
 from escape_home.participant.plan_news import template_globals as plan_globals
-from escape_home.participant.views_setup import programme, score
+from escape_home.participant.views_setup import programme, red_flag, score
 
 bp = Blueprint("session", __name__)
 bp.app_context_processor(plan_globals)  # Home's plan news (issue 12)
@@ -387,6 +387,12 @@ def summary(sid: str) -> Any:
 @bp.post("/session/<sid>/resume")
 def resume(sid: str) -> Response:
     row = get_session(sid)
+    if red_flag(get_db()) is not None:  # a "yes" at the last safety check stands
+        flash(
+            "Please get advice before you carry on. When you have, press "
+            "\u201cI have had advice, or it has passed\u201d."
+        )
+        return redirect(url_for("setup.home"))
     get_writer().call(lambda c: store.resume_session(c, sid))
     return needs_pain_before(row) or redirect(url_for("session.camera", sid=sid))
 

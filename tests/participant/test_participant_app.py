@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -281,3 +282,30 @@ def test_port_in_use_gives_a_clear_message(
     err = capfd.readouterr().err
     assert code == 2
     assert f"try --port {port + 1}" in err and "Traceback" not in err
+
+
+def test_a_standing_red_flag_blocks_carrying_on_an_unfinished_session(
+    client: FlaskClient, person: Person
+) -> None:
+    """An unfinished session from before a "yes" at the safety check cannot be
+    carried on (carrying on skips the check) until the person says it is dealt with."""
+    person.sign_up()
+    first = person.start_session()
+    assert first
+    person.start_session(answer="yes")  # the next check: a "yes" stops that one
+    home = client.get("/").get_data(as_text=True)
+    assert 'id="red-flag"' in home
+    assert "was not finished" in home and "Carry on with session" not in home
+    r = client.post(f"/session/{first}/resume")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/")
+    assert "Please get advice before you carry on" in client.get("/").get_data(
+        as_text=True
+    )
+    # Dealt with: carrying on works again.
+    flagged = re.search(r'name="session_id" value="([^"]+)"', home)
+    assert flagged is not None
+    client.post("/safety/seen", data={"session_id": flagged.group(1)})
+    home = client.get("/").get_data(as_text=True)
+    assert "Carry on with session" in home
+    r = client.post(f"/session/{first}/resume")
+    assert r.status_code == 302 and f"/session/{first}/" in r.headers["Location"]
