@@ -364,16 +364,6 @@ class LiveWorker:
         update = tracker.update(pose) if tracker is not None else None
         if update is not None and set_id is not None and (update.rep or update.hold):
             self._on_event(Event(set_id, update.rep, update.hold))
-        with self._lock:
-            recorder = self._recorder if tracker is self._tracker else None
-            if recorder is not None and set_id is not None:
-                if update is not None and update.rep is not None:
-                    recorder.rep(update.rep)
-                self._outbox.extend(
-                    Event(set_id, replay=r) for r in recorder.push(pose)
-                )
-        if self._outbox:
-            self._send_outbox()
         t2 = time.perf_counter()
         small = cv2.resize(image, (32, 24), interpolation=cv2.INTER_AREA)
         framing = assess(pose, float(np.mean(small)), want_view)
@@ -389,7 +379,17 @@ class LiveWorker:
             }
             if update is not None and tracker is self._tracker:
                 apply_update(st, update, capture_t)
+                if self._recorder is not None and set_id is not None:
+                    # With consent only: O(1) a frame, a cut once a rep has passed.
+                    if update.rep is not None:
+                        self._recorder.rep(update.rep)
+                    self._outbox.extend(
+                        Event(set_id, replay=r) for r in self._recorder.push(pose)
+                    )
             self._publish()
+            send = bool(self._outbox)
+        if send:
+            self._send_outbox()
         # The skeleton only: the page shows the count, tip and warnings in large
         # type, and a box of raw numbers would cover a narrow picture and lag.
         drawn = annotator.annotate(image, pose) if annotator else image
