@@ -25,7 +25,7 @@ from escape_home.exercises import exercise_ids
 from escape_home.progress_log_messages import describe, innermost, path, short
 
 VERSION = 1
-NAMES = ("enrol", "enrol-reply", "live", "upload-reply", "error", "plan")
+NAMES = ("enrol", "enrol-reply", "live", "upload-reply", "error", "plan", "class")
 """Messages with a schema here; the upload body is the progress log."""
 
 
@@ -132,3 +132,29 @@ FINISHED = live_state("finished")
 """The session is completed (pain after answered): the end-of-session state."""
 LEFT = live_state("left")
 """The session was closed unfinished."""
+
+
+def class_phases() -> tuple[str, ...]:
+    """Every phase of a class led live (message ``class``), in the schema's order."""
+    return tuple(schema("class")["properties"]["phase"]["enum"])
+
+
+def class_phase(name: str) -> str:
+    """`name` if the class schema lists it as a phase; ValueError otherwise."""
+    if name not in class_phases():
+        raise ValueError(f"{name!r} is not a class phase of the schema")
+    return name
+
+
+NO_CLASS = class_phase("none")
+"""No class led live is on for this participant's class."""
+GATHERING = class_phase("gathering")
+"""Started: each app plays its own topic and warm-up, then waits for a station."""
+STATION = class_phase("station")
+"""Everyone does the station's exercise, with their own level and targets."""
+REST = class_phase("rest")
+"""Everyone rests between stations."""
+ENDED = class_phase("ended")
+"""The class is over: each app goes on to its own cool-down."""
+LIVE_PHASES = (GATHERING, STATION, REST)
+"""Phases in which a class is on (a participant may join)."""
