@@ -54,6 +54,12 @@ class ClassView:
         return str(self.message["phase"])
 
     @property
+    def key(self) -> tuple[int | None, int, str]:
+        """What identifies a move: the class run, its seq and the phase."""
+        cid = self.message.get("class_id")
+        return (None if cid is None else int(cid), self.seq, self.phase)
+
+    @property
     def live(self) -> bool:
         return self.phase in messages.LIVE_PHASES
 
@@ -62,8 +68,8 @@ class ClassFollower:
     """Polls `fetch` and keeps the latest valid class message.
 
     Thread-safe: `poll_once` runs on the follower's thread, `latest` and `touch` on
-    page requests. `on_change(view)` is called (on the polling thread) when ``seq``
-    or the phase changes.
+    page requests. `on_change(view)` is called (on the polling thread) when the class
+    run, ``seq`` or the phase changes (`ClassView.key`).
     """
 
     def __init__(
@@ -131,7 +137,7 @@ class ClassFollower:
             before = self._view
             self._view = view
         self.last_error = None
-        changed = before is None or (before.seq, before.phase) != (view.seq, view.phase)
+        changed = before is None or before.key != view.key
         if changed and self._on_change is not None:
             self._on_change(view)
         return view
