@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from escape_home import messages, progress_log
 from escape_home.errors import InvalidProgressLog
-from escape_home.instructor import db
+from escape_home.instructor import db, live_class
 from escape_home.instructor.ingest import OverLimit, UploadConflict, store_log
 from escape_home.instructor.models import (
     Cohort,
@@ -250,3 +250,14 @@ def live() -> Any:
             if attempt:
                 raise
     return "", 204
+
+
+@bp.route("/class", methods=["GET"])
+def get_class() -> Any:
+    """The class led live as this participant's app sees it (message ``class``):
+    200 whether or not a class is on. Asked about three times a second by each app
+    of a class, so it reads little: the token with its participant, the cohort's
+    latest run, and (while a class is on) who else is here."""
+    response = jsonify(live_class.message_for(bearer_participant()))
+    response.headers["Cache-Control"] = "no-store"
+    return response

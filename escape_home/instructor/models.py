@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -283,6 +284,9 @@ class LiveStatus(Base):
     cue: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(16))
     client_ts: Mapped[float | None] = mapped_column(Float)
+    share: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The participant chose to show their nickname and count to the others of a
+    class led live (live update ``share``; off by default)."""
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -321,3 +325,27 @@ class ExercisePlan(Base):
     revision: Mapped[int] = mapped_column(Integer, default=0)
     items: Mapped[str] = mapped_column(Text, default="{}")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ClassRun(Base):
+    """A class led live (issue 12 item 4; see `instructor.live_class`): the instructor
+    started it from the live board and moves everyone from station to station.
+    `stations` is the JSON list of the circuit's exercise IDs of session `number`;
+    `station` indexes it (null while gathering); `seq` goes up with every move, and
+    on from the cohort's previous run, so an app never sees it go back."""
+
+    __tablename__ = "class_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(
+        ForeignKey("cohort.id", ondelete="CASCADE"), index=True
+    )
+    leader: Mapped[str] = mapped_column(String(80))
+    number: Mapped[int] = mapped_column(Integer)
+    stations: Mapped[str] = mapped_column(Text)
+    phase: Mapped[str] = mapped_column(String(16))
+    station: Mapped[int | None] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
