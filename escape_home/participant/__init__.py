@@ -113,6 +113,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         _start_live(app)
 
     from escape_home.participant import (
+        views_class,
         views_lessons,
         views_live,
         views_progress,
@@ -134,6 +135,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         views_tools.bp,
         views_week.bp,
         views_replay.bp,
+        views_class.bp,
     ):
         app.register_blueprint(bp)
     app.before_request(_own_pages_only)

@@ -84,12 +84,16 @@ def levels(conn: sqlite3.Connection) -> dict[str, int]:
 
 
 def steps(
-    conn: sqlite3.Connection, prog: Programme, number: int
+    conn: sqlite3.Connection,
+    prog: Programme,
+    number: int,
+    circuit: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The steps of session `number` with the plan followed."""
+    """The steps of session `number` with the plan followed; `circuit`: a class
+    led live's stations in place of the session's own (`Programme.plan`)."""
     lv = levels(conn)
     plan = current(conn)
-    return plans.apply(prog.plan(number, lv), plan, prog, lv, step_backs(conn))
+    return plans.apply(prog.plan(number, lv, circuit), plan, prog, lv, step_backs(conn))
 
 
 def start_set(

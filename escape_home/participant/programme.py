@@ -68,17 +68,26 @@ class Programme:
     def max_level(self, exercise: str) -> int:
         return len(self.exercises[exercise]["levels"])
 
-    def plan(self, number: int, levels: dict[str, int]) -> list[dict[str, Any]]:
+    def plan(
+        self,
+        number: int,
+        levels: dict[str, int],
+        circuit: list[str] | None = None,
+    ) -> list[dict[str, Any]]:
         """Return the ordered steps of session `number` for the person's levels.
 
         Args:
             number: Session number, 1-12.
             levels: Current level per exercise ID (missing means level 1).
+            circuit: A class led live's stations (issue 12 item 4), done once in
+                place of the session's own circuit; an exercise this programme
+                lacks is left out (its station has no step).
 
         Returns:
             A list of JSON-ready step dicts, each with a ``kind`` of
             ``education``, ``move`` (warm-up/cool-down), ``test``, ``exercise`` or
-            ``relax``. The page plays them in order.
+            ``relax``. The page plays them in order. Each exercise step has
+            ``station``: its index in the circuit (the class's station).
         """
         s = self.session(number)
         steps: list[dict[str, Any]] = [
@@ -93,16 +102,20 @@ class Programme:
             steps.append({"kind": "move", "part": "warm_up", **move})
         for test in s.get("tests", []):
             steps.append({"kind": "test", "test": test})
-        rounds = int(s.get("rounds", 1))
-        circuit: list[dict[str, Any]] = []
+        rounds = int(s.get("rounds", 1)) if circuit is None else 1
+        stations: list[str] = list(s["circuit"] if circuit is None else circuit)
+        done: list[dict[str, Any]] = []
         for rnd in range(1, rounds + 1):
-            for ex_id in s["circuit"]:
+            for station, ex_id in enumerate(stations):
+                if ex_id not in self.exercises:
+                    continue
                 ex = self.exercises[ex_id]
                 lv = self.level(ex_id, levels.get(ex_id, 1))
-                circuit.append(
+                done.append(
                     {
                         "kind": "exercise",
                         "exercise": ex_id,
+                        "station": station,
                         "name": ex["name"],
                         "how": ex["how"],
                         "picture": self.picture(ex_id),
@@ -117,9 +130,9 @@ class Programme:
                         "rest_s": self.data.get("rest_s", 20),
                     }
                 )
-        for i, step in enumerate(circuit):
-            step["next"] = circuit[i + 1]["name"] if i + 1 < len(circuit) else None
-        steps.extend(circuit)
+        for i, step in enumerate(done):
+            step["next"] = done[i + 1]["name"] if i + 1 < len(done) else None
+        steps.extend(done)
         for move in self.data["cool_down"]:
             steps.append({"kind": "move", "part": "cool_down", **move})
         steps.append({"kind": "relax", **self.data["relaxation"]})

@@ -30,6 +30,7 @@ from flask import Flask
 from escape_home import messages, plans
 from escape_home.errors import EscapeHomeError, InvalidProgressLog
 from escape_home.participant import db, export, plan_store, store
+from escape_home.participant.class_follow import ClassFollower
 
 if TYPE_CHECKING:
     from escape_home.participant.live import LiveWorker
@@ -48,6 +49,19 @@ LIVE_MIN_INTERVAL_S = 0.5
 NO_CLASS_BACKOFF_S = 30.0
 RETRY_AFTER_DEFAULT_S = 60.0
 RETRY_AFTER_MAX_S = 3600.0
+HEARTBEAT_S = 10.0
+"""In a class led live, the last live state is sent again at least this often, so a
+resting participant still counts as here (the server's `others`: heard from within
+30 s) and stays on the board."""
+CLASS_SEEN_S = 30.0
+"""The class counts as on for the heartbeat while its latest answer is this fresh
+(a page asks while it is open; a closed page lets the heartbeat stop)."""
+CLASS_SESSION = "class_session"
+"""Setting: JSON {"sid", "class_id", "stations", "leader"} of the session joined to a
+class led live (stored by the safety check's "Join the class")."""
+CLASS_SHARE = "class_share"
+"""Setting: "1" when the person chose to show their name and count to the others in
+their class (Settings; off by default)."""
 
 
 class RemoteError(EscapeHomeError):
@@ -222,9 +236,16 @@ class RemoteClient:
         self._wake = threading.Event()
         self._live_wake = threading.Event()
         self._stop = threading.Event()
+        self.classes = ClassFollower(self._fetch_class)
         self._threads = [
             threading.Thread(target=self._upload_loop, name="upload", daemon=True),
             threading.Thread(target=self._live_loop, name="live-board", daemon=True),
+            threading.Thread(
+                target=self.classes.run,
+                args=(self._stop, self._class_linked),
+                name="class",
+                daemon=True,
+            ),
         ]
         for t in self._threads:
             t.start()
@@ -270,10 +291,44 @@ class RemoteClient:
         try:
             return {
                 k: store.get_setting(conn, k)
-                for k in ("server", "token", "upload_pending")
+                for k in (
+                    "server",
+                    "token",
+                    "upload_pending",
+                    CLASS_SHARE,
+                    CLASS_SESSION,
+                )
             }
         finally:
             conn.close()
+
+    def _fetch_class(self) -> tuple[int, Any]:
+        """One ask for the class led live (message ``class``)."""
+        s = self._settings()
+        if not s["server"] or not s["token"]:
+            raise RemoteError("This computer is not linked to an instructor.")
+        return get_json(f"{s['server']}/api/class", s["token"])
+
+    def _class_linked(self) -> bool:
+        """Linked to an instructor; when not, what was kept of a class goes."""
+        s = self._settings()
+        linked = bool(s["server"] and s["token"])
+        if not linked and self.classes.latest() is not None:
+            self.classes.forget()
+        return linked
+
+    def _in_class(self, joined: str | None) -> bool:
+        """The person's session is a class session and that class is on."""
+        view = self.classes.latest()
+        if joined is None or view is None or not view.live:
+            return False
+        if not self.classes.fresh(CLASS_SEEN_S):
+            return False
+        try:
+            class_id = json.loads(joined).get("class_id")
+        except (ValueError, AttributeError):
+            return False
+        return bool(class_id == view.message.get("class_id"))
 
     def upload_now(self) -> bool:
         """Send the whole log now; True when the server has it."""
@@ -393,8 +448,10 @@ class RemoteClient:
 
     def _live_loop(self) -> None:
         backoff_until = 0.0
+        last: dict[str, Any] | None = None  # the last update sent (heartbeat)
+        sent_at = 0.0
         while not self._stop.is_set():
-            self._live_wake.wait(5.0)
+            self._live_wake.wait(HEARTBEAT_S / 2)
             self._live_wake.clear()
             worker = self.live
             announced, self._announced = self._announced, None
@@ -404,9 +461,9 @@ class RemoteClient:
                 continue
             if announced is not None:  # with or without a camera
                 body = {**announced, "ts": time.time()}
-            elif worker is None:
-                continue
-            elif (st := worker.peek()).mode == "exercise" and st.exercise is not None:
+            elif worker is not None and (
+                (st := worker.peek()).mode == "exercise" and st.exercise is not None
+            ):
                 body = {
                     "exercise": st.exercise,
                     "reps": st.reps,
@@ -414,22 +471,31 @@ class RemoteClient:
                     "state": messages.PAUSED if st.paused else messages.EXERCISING,
                     "ts": time.time(),
                 }
+            elif (
+                last is not None
+                and last["state"] not in (messages.FINISHED, messages.LEFT)
+                and time.monotonic() - sent_at >= HEARTBEAT_S
+                and self._in_class(self._settings()[CLASS_SESSION])
+            ):  # a class session's heartbeat: the same state, still here
+                body = {**last, "ts": time.time()}
             else:
                 continue
             if isinstance(body["cue"], str):
                 body["cue"] = body["cue"][: messages.cue_limit()]
+            s = self._settings()
+            if not s["server"] or not s["token"]:
+                continue
+            body["share"] = s[CLASS_SHARE] == "1"
             try:
                 body = messages.validate("live", body)
             except messages.InvalidMessage as exc:  # the server would refuse it
                 log.error("live update not sent: %s", exc)
                 continue
-            s = self._settings()
-            if not s["server"] or not s["token"]:
-                continue
             try:
                 status, _ = post_json(f"{s['server']}/api/live", body, s["token"])
             except RemoteError:
                 status = 0
+            last, sent_at = body, time.monotonic()
             if status in (0, 404, 409):  # offline or no class live: ask again later
                 backoff_until = time.monotonic() + NO_CLASS_BACKOFF_S
             self._stop.wait(LIVE_MIN_INTERVAL_S)

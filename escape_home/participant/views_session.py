@@ -25,6 +25,7 @@ from escape_home.participant import (
     progression,
     replay_store,
     store,
+    views_class,
 )
 from escape_home.participant.db import get_db, get_writer
 from escape_home.participant.plan_news import template_globals as plan_globals
@@ -88,7 +89,11 @@ def needs_pain_before(row: Any) -> Response | None:
 
 def plan_of(row: Any) -> list[dict[str, Any]]:
     # The instructor's plan followed, if one is kept (issue 12); else the programme.
-    return plan_store.steps(get_db(), programme(), row["number"])
+    # A session joined to a class led live does the class's stations (issue 12
+    # item 4), with the person's own session number, levels, plan and targets.
+    joined = views_class.class_of(get_db(), row["id"])
+    circuit = joined["stations"] if joined is not None else None
+    return plan_store.steps(get_db(), programme(), row["number"], circuit)
 
 
 @bp.route("/session/<sid>/pain-before", methods=("GET", "POST"))
@@ -148,6 +153,7 @@ def play(sid: str) -> Any:
         has_camera=live() is not None and not no_camera(sid),
         finish_offer_s=float(current_app.config["FINISH_OFFER_S"]),
         resume=set_to_resume(row, plan),
+        joined=views_class.class_of(get_db(), sid),
     )
 
 

@@ -16,7 +16,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from escape_home.participant import progress_store, remote, store
+from escape_home.participant import progress_store, remote, store, views_class
 from escape_home.participant.dates import plain_day
 from escape_home.participant.db import get_db, get_writer
 from escape_home.participant.programme import Programme
@@ -96,7 +96,14 @@ def home() -> Any:
         interrupted=store.interrupted_session(conn),
         next_day=store.needs_next_day_pain(conn, hours),
         red_flag=red_flag(conn),
+        class_linked=linked(conn),
+        class_card=views_class.home_card() if linked(conn) else None,
     )
+
+
+def linked(conn: Any) -> bool:
+    """This computer is linked to an instructor."""
+    return bool(store.get_setting(conn, "server") and store.get_setting(conn, "token"))
 
 
 @bp.route("/profile", methods=("GET", "POST"))
@@ -142,6 +149,10 @@ def safety() -> Any:
     first = not any(not row["any_yes"] for row in store.sessions(conn))
     prog = programme()
     questions = prog.safety_questions if first else prog.brief_safety_questions()
+    # "Join the class" (issue 12 item 4): the same check, then the class session.
+    class_id = request.args.get("class")
+    if class_id is not None:
+        views_class.follower().touch()
     if request.method == "POST":
         answers: dict[str, bool] = {}
         for q in questions:
@@ -153,6 +164,7 @@ def safety() -> Any:
                     questions=questions,
                     first=first,
                     form=request.form,
+                    joining=joining(class_id),
                 )
             answers[q["key"]] = value == "yes"
         number = store.next_session_number(conn)
@@ -160,10 +172,35 @@ def safety() -> Any:
         if any(answers.values()):
             emergency = any(answers[q["key"]] for q in questions if q.get("emergency"))
             return render_template("participant/stop.html", emergency=emergency)
+        if class_id is not None:
+            views_class.follower().poll_once()  # where the class is now
+            message = views_class.live_message(class_id)
+            if message is not None:
+                get_writer().call(lambda c: views_class.join(c, sid, message))
+            else:
+                flash(
+                    "The class is not on any more, so this session is your own, "
+                    "at your own pace."
+                )
         return redirect(url_for("session.pain_before", sid=sid))
     return render_template(
-        "participant/safety.html", questions=questions, first=first, form={}
+        "participant/safety.html",
+        questions=questions,
+        first=first,
+        form={},
+        joining=joining(class_id),
     )
+
+
+def joining(class_id: str | None) -> str | None:
+    """ "You are joining the class with Alice." on the safety check, if so."""
+    if class_id is None:
+        return None
+    message = views_class.live_message(class_id)
+    if message is None:
+        return None
+    leader = message.get("leader")
+    return f"You are joining the class{f' with {leader}' if leader else ''}."
 
 
 #: Setting: the session whose "yes" in the safety check the person has said is
@@ -252,11 +289,23 @@ def settings() -> Any:
         elif action == "forget":
 
             def forget(c: Any) -> None:
-                for key in ("server", "participant_id", "token"):
+                for key in ("server", "participant_id", "token", remote.CLASS_SHARE):
                     store.set_setting(c, key, None)
 
             get_writer().call(forget)
+            client.classes.forget()
             flash("This computer is no longer linked to an instructor.")
+        elif action == "share" and linked(conn):
+            # A class led live (issue 12 item 4): off unless the box is ticked.
+            share = request.form.get("share") == "1"
+            value = "1" if share else None
+            get_writer().call(lambda c: store.set_setting(c, remote.CLASS_SHARE, value))
+            flash(
+                "The others in your class will see your name and count."
+                if share
+                else "The others in your class will not see your name or count. "
+                "Your instructor still sees how you are doing."
+            )
         return redirect(url_for("setup.settings"))
     return settings_page(conn, client)
 
@@ -274,6 +323,7 @@ def settings_page(
         pending=store.get_setting(conn, "upload_pending") is not None,
         last_error=client.last_error,
         last_upload=client.last_upload,
+        share=store.get_setting(conn, remote.CLASS_SHARE) == "1",
         typed_server=typed_server or "",
         typed_code=typed_code or "",
     )

@@ -256,7 +256,8 @@ def test_live_board_gets_numbers_only(
         lambda: any(r[2]["state"] == "resting" for r in paths(instructor, "/api/live"))
     )
     for _, headers, body in paths(instructor, "/api/live"):
-        assert set(body) == {"exercise", "reps", "cue", "state", "ts"}
+        assert set(body) == {"exercise", "reps", "cue", "state", "share", "ts"}
+        assert body["share"] is False  # off unless the person says yes (Settings)
         assert isinstance(body["reps"], int) and isinstance(body["ts"], float)
         assert headers["Authorization"] == f"Bearer {TOKEN}"
     app.extensions["escape_home.live"].stop()
