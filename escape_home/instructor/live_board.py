@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
-from escape_home.instructor import db
+from escape_home.instructor import db, live_class
 from escape_home.instructor.models import Cohort, LiveStatus, Participant, Token, utcnow
 
 
@@ -29,8 +29,9 @@ def class_since(now: datetime) -> datetime:
 
 
 def board(cohort: Cohort) -> dict[str, Any]:
-    """live.json: ``participants`` (cards of the current class, by name) and
-    ``waiting`` (enrolled, not in the current class yet)."""
+    """live.json: ``participants`` (cards of the current class, by name),
+    ``waiting`` (enrolled, not in the current class yet) and ``class`` (the class
+    led live, `live_class.board_view`, or null)."""
     now = utcnow()
     since = class_since(now)
     s = db.session()
@@ -56,6 +57,7 @@ def board(cohort: Cohort) -> dict[str, Any]:
     return {
         "server_time": now.timestamp(),
         "class_since": since.timestamp(),
+        "class": live_class.board_view(live_class.current(cohort)),
         "participants": [
             {
                 "id": pid,
@@ -64,6 +66,7 @@ def board(cohort: Cohort) -> dict[str, Any]:
                 "reps": row.reps,
                 "cue": row.cue,
                 "state": row.state,
+                "share": row.share,
                 "client_ts": row.client_ts,
                 "updated_at": row.updated_at.timestamp(),
                 "seen_s_ago": round((now - row.updated_at).total_seconds(), 1),

@@ -184,13 +184,8 @@ def parse_number(text: str | None) -> int:
     return number
 
 
-def start(cohort: Cohort, leader: str, number: int) -> Run:
-    """Start a class run of session `number` led by `leader` (cleaned like a name).
-
-    Raises:
-        ClassError: a class is already on, the name is too long or empty, or the
-            session number is not one of the programme's.
-    """
+def clean_leader(leader: str | None) -> str:
+    """The leader's name cleaned like a name; ClassError if empty or too long."""
     name = clean_name(leader)
     if not name:
         raise ClassError("Your name as participants see it: type a name.")
@@ -199,6 +194,17 @@ def start(cohort: Cohort, leader: str, number: int) -> Run:
             f"Your name as participants see it: keep it to {LEADER_MAX} characters "
             f"(this one has {len(name)})."
         )
+    return name
+
+
+def start(cohort: Cohort, leader: str, number: int) -> Run:
+    """Start a class run of session `number` led by `leader` (cleaned like a name).
+
+    Raises:
+        ClassError: a class is already on, the name is too long or empty, or the
+            session number is not one of the programme's.
+    """
+    name = clean_leader(leader)
     if number not in SESSIONS:
         raise ClassError(f"Session number: {number} is not a session; choose 1 to 12.")
     stations = stations_of(number)
@@ -328,9 +334,11 @@ def board_view(run: Run | None) -> dict[str, Any] | None:
     return {
         "class_id": run.id,
         "phase": run.phase,
+        "live": run.live,
         "leader": run.leader,
         "number": run.number,
         "stations": run.stations,
+        "station_names": [exercise_name(ex) for ex in run.stations],
         "station": run.station,
         "exercise": run.exercise,
         "next_exercise": run.next_exercise,

@@ -21,7 +21,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.utils import secure_filename
@@ -32,6 +32,7 @@ from escape_home.instructor import (
     db,
     education,
     live_board,
+    live_class,
     self_management,
     views_dashboard,
 )
@@ -159,12 +160,116 @@ def upload(cohort_id: int) -> Any:
 @login_required
 def live(cohort_id: int) -> Any:
     c = owned_cohort(cohort_id)
+    return _live_page(c, confirm_end=request.args.get("confirm") == "end")
+
+
+def _live_page(
+    c: Any,
+    *,
+    confirm_end: bool = False,
+    error: str | None = None,
+    leader: str | None = None,
+    number: int | None = None,
+    status: int = 200,
+) -> Any:
+    run = live_class.current(c)
     return render_template(
         "instructor/live.html",
         cohort=c,
         server_address=request.host_url.rstrip("/"),
         spelled=live_board.spell_code(c.enrol_code),
-    )
+        run=live_class.board_view(run),
+        confirm_end=confirm_end and run is not None and run.live,
+        class_error=error,
+        leader=leader
+        if leader is not None
+        else live_class.default_leader(current_user),
+        number=number or live_class.default_number(c),
+        sessions=live_class.SESSIONS,
+        leader_max=live_class.LEADER_MAX,
+    ), status
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+@bp.route("/cohorts/<int:cohort_id>/class", methods=["POST"])
+@login_required
+def lead_class(cohort_id: int) -> Any:
+    """The "Lead the class" panel's buttons (field ``action``: start, next, rest or
+    end; ``seq``: the move the page showed). Without JS: back to the live board, or
+    the board again with the problem in the panel (400 for what the form cannot
+    send, 409 for a class that is not where the page thought). live.js asks for
+    JSON: ``{"message", "class"}`` or ``{"error", "class"}``."""
+    c = owned_cohort(cohort_id)
+    ActionForm().validate_on_submit()  # CSRF is checked before this (CSRFProtect)
+    action = request.form.get("action", "")
+    leader = request.form.get("leader")
+    number_text = request.form.get("number")
+    status = 400
+    try:
+        if action == "start":
+            number = (
+                live_class.parse_number(number_text)
+                if number_text
+                else live_class.default_number(c)
+            )
+            if leader is None or not leader.strip():
+                leader = live_class.default_leader(current_user)
+            live_class.clean_leader(leader)
+            status = 409
+            run = live_class.start(c, leader, number)
+            message = (
+                f"The class has started: session {run.number}, led by {run.leader}. "
+                "Participants who open their app join it."
+            )
+        elif action in live_class.ACTIONS:
+            seq = _seq(request.form.get("seq"))
+            status = 409
+            run = live_class.move(c, action, seq=seq)
+            message = (
+                "The class has ended. Each app goes on to its own cool-down."
+                if action == "end"
+                else f"{live_class.describe(run)}. Every app follows."
+            )
+        else:
+            raise live_class.ClassError(
+                "action: choose Start the class, Next station, Rest or End the class."
+            )
+    except live_class.ClassError as exc:
+        if _wants_json():
+            now = live_class.board_view(live_class.current(c))
+            return jsonify(error=str(exc), **{"class": now}), status
+        if len(leader or "") > 1000:
+            leader = None  # not worth showing again
+        return _live_page(
+            c,
+            error=str(exc),
+            leader=leader,
+            number=_number_or_none(number_text),
+            status=status,
+        )
+    if _wants_json():
+        return jsonify(message=message, **{"class": live_class.board_view(run)})
+    flash(message, "ok")
+    return redirect(url_for("cohorts.live", cohort_id=c.id), code=303)
+
+
+def _seq(text: str | None) -> int | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise live_class.ClassError("seq: reload the page and try again.") from None
+
+
+def _number_or_none(text: str | None) -> int | None:
+    try:
+        return live_class.parse_number(text)
+    except live_class.ClassError:
+        return None
 
 
 @bp.route("/cohorts/<int:cohort_id>/live.json", methods=["GET"])

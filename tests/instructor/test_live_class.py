@@ -16,12 +16,18 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from flask import Flask
-from instructor_support import Web, bearer, enrol
-from sqlalchemy import inspect, select
+from instructor_support import Web, add_instructor, bearer, enrol, login
+from sqlalchemy import delete, func, inspect, select
 
 from escape_home import messages
 from escape_home.instructor import db, live_class
-from escape_home.instructor.models import Base, Cohort, LiveStatus, utcnow
+from escape_home.instructor.models import (
+    Base,
+    ClassRun,
+    Cohort,
+    LiveStatus,
+    utcnow,
+)
 from escape_home.participant.programme import load_programme
 
 
@@ -225,3 +231,166 @@ def test_migration_0009_down_and_up(app: Flask, web: Web) -> None:
     with app.app_context():
         row = db.session().scalar(select(LiveStatus))
         assert row is not None and row.share is False
+
+
+# ---- The live board's "Lead the class" panel, through the real routes (CSRF on).
+
+
+def _page(web: Web, cohort_id: int, query: str = "") -> str:
+    r = web.client.get(f"/cohorts/{cohort_id}/live{query}")
+    assert r.status_code == 200
+    return str(r.get_data(as_text=True))
+
+
+def _names(number: int) -> list[str]:
+    prog = load_programme()
+    return [prog.exercises[ex]["name"] for ex in prog.session(number)["circuit"]]
+
+
+def test_leading_a_class_from_the_live_board_without_js(app: Flask, web: Web) -> None:
+    cohort_id, code = web.create_cohort()
+    _, token = enrol(app, code)
+    url = f"/cohorts/{cohort_id}/class"
+    page = _page(web, cohort_id)
+    assert "Lead the class" in page and "Start the class" in page
+    assert '<option value="1" selected>' in page  # no class yet: session 1
+    assert 'name="leader" value="Alice"' in page  # the username, capital first
+    names = _names(2)
+    r = web.post(url, {"action": "start", "number": "2", "leader": "Alice B"})
+    assert r.status_code == 303 and r.headers["Location"].endswith(
+        f"/cohorts/{cohort_id}/live"
+    )
+    page = _page(web, cohort_id)
+    assert "The class has started: session 2, led by Alice B." in page  # flash
+    assert "Gathering: participants are doing their warm-up" in page
+    assert f"First station: {names[0]}" in page and "End the class" in page
+    assert ">Rest<" not in page  # no rest before a station
+    body = _class(app, token)
+    assert (body["phase"], body["leader"]) == (messages.GATHERING, "Alice B")
+    seq = body["seq"]
+    r = web.post(url, {"action": "next", "seq": str(seq)})
+    assert r.status_code == 303
+    page = _page(web, cohort_id)
+    assert f"Station 1 of {len(names)}: {names[0]}" in page
+    assert f"Next station: {names[1]}" in page and ">Rest<" in page
+    assert 'aria-current="step" class="now">' + names[0] in page
+    assert _class(app, token)["seq"] == seq + 1
+    # A second click from the same (old) page does not move the class twice.
+    r = web.post(url, {"action": "next", "seq": str(seq)})
+    assert r.status_code == 409
+    assert "had already moved on" in r.get_data(as_text=True)
+    assert _class(app, token)["station"] == 0
+    assert web.post(url, {"action": "rest", "seq": str(seq + 1)}).status_code == 303
+    page = _page(web, cohort_id)
+    assert f"Rest. Next: {names[1]}" in page
+    assert _class(app, token)["phase"] == messages.REST
+    # End asks to confirm first (a plain link back to the board, no JS needed).
+    page = _page(web, cohort_id, "?confirm=end")
+    assert "End the class for everyone?" in page and "Yes, end the class" in page
+    assert _class(app, token)["phase"] == messages.REST  # asking changed nothing
+    assert web.post(url, {"action": "end", "seq": str(seq + 2)}).status_code == 303
+    page = _page(web, cohort_id)
+    assert "The class has ended." in page and "Start the class" in page
+    assert '<option value="3" selected>' in page  # the next session by default
+    assert _class(app, token)["phase"] == messages.ENDED
+
+
+def test_the_buttons_answer_json_for_live_js_and_live_json_has_the_class(
+    app: Flask, web: Web
+) -> None:
+    cohort_id, code = web.create_cohort()
+    _, token = enrol(app, code, "Ann")
+    _live(app, token, state="joined", share=True)
+    live_json = web.client.get(f"/cohorts/{cohort_id}/live.json").get_json()
+    assert live_json["class"] is None
+    assert live_json["participants"][0]["share"] is True
+    accept = {"Accept": "application/json"}
+    r = web.post(f"/cohorts/{cohort_id}/class", {"action": "start"}, headers=accept)
+    assert r.status_code == 200
+    got = r.get_json()
+    assert got["message"].startswith("The class has started: session 1, led by Alice")
+    assert got["class"]["phase"] == messages.GATHERING
+    assert got["class"]["buttons"][0]["action"] == "next"
+    r = web.post(
+        f"/cohorts/{cohort_id}/class", {"action": "rest", "seq": "1"}, headers=accept
+    )
+    assert r.status_code == 409
+    assert r.get_json()["error"].startswith("Rest comes after a station")
+    assert r.get_json()["class"]["seq"] == 1
+    live_json = web.client.get(f"/cohorts/{cohort_id}/live.json").get_json()
+    cls = live_json["class"]
+    assert (cls["phase"], cls["seq"], cls["leader"]) == (messages.GATHERING, 1, "Alice")
+    assert cls["stations"] == load_programme().session(1)["circuit"]
+    assert cls["station_names"] == _names(1)
+    assert cls["text"] == "Gathering: participants are doing their warm-up"
+
+
+@pytest.mark.parametrize(
+    "data,status,text",
+    [
+        ({"action": "dance"}, 400, "action: choose Start the class"),
+        ({}, 400, "action: choose"),
+        ({"action": "start", "number": "0"}, 400, "Session number: 0 is not"),
+        ({"action": "start", "number": "13"}, 400, "Session number: 13 is not"),
+        ({"action": "start", "number": "x"}, 400, "Session number: choose"),
+        ({"action": "start", "number": "1", "leader": "A" * 81}, 400, "keep it to 80"),
+        ({"action": "start", "number": "1", "leader": "B" * 200_000}, 400, "to 80"),
+        ({"action": "next", "seq": "x"}, 400, "seq: reload the page"),
+        ({"action": "next"}, 409, "No class is on now"),
+        ({"action": "end"}, 409, "No class is on now"),
+    ],
+)
+def test_hostile_or_impossible_moves_are_refused_in_plain_words(
+    app: Flask, web: Web, data: dict[str, str], status: int, text: str
+) -> None:
+    cohort_id, code = web.create_cohort()
+    _, token = enrol(app, code)
+    r = web.post(f"/cohorts/{cohort_id}/class", data)
+    assert r.status_code == status
+    page = r.get_data(as_text=True)
+    assert text in page and 'role="alert"' in page
+    assert "B" * 1000 not in page  # a huge name is not sent back
+    assert _class(app, token)["phase"] == messages.NO_CLASS  # nothing started
+
+
+def test_no_csrf_or_someone_elses_class_changes_nothing(app: Flask, web: Web) -> None:
+    cohort_id, code = web.create_cohort()
+    _, token = enrol(app, code)
+    r = web.client.post(f"/cohorts/{cohort_id}/class", data={"action": "start"})
+    assert r.status_code == 400  # no CSRF token
+    assert _class(app, token)["phase"] == messages.NO_CLASS
+    add_instructor(app, "mallory")
+    mallory = login(app, "mallory")
+    r = mallory.post(f"/cohorts/{cohort_id}/class", {"action": "start"})
+    assert r.status_code == 404
+    assert mallory.client.get(f"/cohorts/{cohort_id}/live").status_code == 404
+    assert _class(app, token)["phase"] == messages.NO_CLASS
+    web.post(f"/cohorts/{cohort_id}/class", {"action": "start"})
+    r = mallory.post(f"/cohorts/{cohort_id}/class", {"action": "end"})
+    assert r.status_code == 404
+    assert _class(app, token)["phase"] == messages.GATHERING
+    signed_out = app.test_client()
+    r = signed_out.post(f"/cohorts/{cohort_id}/class", data={"action": "end"})
+    assert r.status_code in (302, 400)  # to the sign-in page, or no CSRF
+    assert _class(app, token)["phase"] == messages.GATHERING
+
+
+def test_the_default_session_is_the_one_after_the_last_class(
+    app: Flask, web: Web
+) -> None:
+    cohort_id, _ = web.create_cohort()
+    for number in (11, 12):
+        _start(app, cohort_id, number=number)
+        _move(app, cohort_id, "end")
+    assert '<option value="12" selected>' in _page(web, cohort_id)  # at most 12
+
+
+def test_removing_a_participant_or_the_class_run_rows(app: Flask, web: Web) -> None:
+    cohort_id, code = web.create_cohort()
+    _, token = enrol(app, code, "Ann")
+    _live(app, token, state="joined", share=True)
+    _start(app, cohort_id)
+    with app.app_context(), db.writing() as s:
+        s.execute(delete(Cohort).where(Cohort.id == cohort_id))  # FK cascade
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(ClassRun)) == 0
