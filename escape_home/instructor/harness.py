@@ -21,7 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+# WTForms writes name, type, value; a hand-written hidden input type, name, value.
+_CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'type="hidden" name="csrf_token" value="([^"]+)"'
+)
 
 
 def free_port() -> int:
@@ -162,7 +166,7 @@ class Client:
     ) -> tuple[int, dict[str, str]]:
         _, html, _ = self.request("GET", page)
         match = _CSRF.search(html.decode())
-        token = match.group(1) if match else ""
+        token = (match.group(1) or match.group(2)) if match else ""
         body = urllib.parse.urlencode({"csrf_token": token, **fields}).encode()
         status, _, headers = self.request(
             "POST", path, body, {"Content-Type": "application/x-www-form-urlencoded"}

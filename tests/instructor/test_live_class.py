@@ -385,11 +385,21 @@ def test_the_default_session_is_the_one_after_the_last_class(
     assert '<option value="12" selected>' in _page(web, cohort_id)  # at most 12
 
 
-def test_removing_a_participant_or_the_class_run_rows(app: Flask, web: Web) -> None:
+def test_removing_a_participant_or_a_class_erases_what_the_class_shows(
+    app: Flask, web: Web
+) -> None:
     cohort_id, code = web.create_cohort()
-    _, token = enrol(app, code, "Ann")
-    _live(app, token, state="joined", share=True)
+    ann_id, ann = enrol(app, code, "Ann")
+    _, bob = enrol(app, code, "Bob")
     _start(app, cohort_id)
+    _live(app, ann, state="joined", share=True)
+    assert _class(app, bob)["shown"][0]["nickname"] == "Ann"
+    r = web.post(f"/participants/{ann_id}/remove", {"confirm": "y"})
+    assert r.status_code == 302
+    after = _class(app, bob)
+    assert (after["others"], after["shown"]) == (0, [])  # gone from the class too
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(LiveStatus)) == 0
     with app.app_context(), db.writing() as s:
         s.execute(delete(Cohort).where(Cohort.id == cohort_id))  # FK cascade
     with app.app_context():
