@@ -164,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     i.set_defaults(func=_cmd_instructor)
 
     b = sub.add_parser("bench", help="run a benchmark and print its table")
-    b.add_argument("which", choices=["speed", "accuracy", "form", "live", "load"])
+    b.add_argument(
+        "which", choices=["speed", "accuracy", "form", "live", "load", "class"]
+    )
     b.add_argument("--out", help="also write the table (markdown) to this file")
     b.set_defaults(func=_cmd_bench)
     return p
