@@ -169,6 +169,9 @@ def test_leading_a_class_from_the_live_board(server: Server, browser: Any) -> No
         _wait_text(other, "#class-now", f"Station 2 of {len(names)}: {names[1]}")
         _wait_text(page, "#class-now", f"Station 2 of {len(names)}: {names[1]}")
         other.close()
+        # Said aloud (status), and focus kept in the panel it was in.
+        assert page.inner_text("#lead-status").startswith("Station 2 of")
+        assert page.evaluate("() => document.activeElement.id") == "class-now"
 
         # End asks to confirm; "No" changes nothing.
         page.get_by_role("button", name="End the class").click()

@@ -71,7 +71,8 @@
   // ---- "Lead the class" (issue 12 item 4): the same panel as _class_control.html,
   // rebuilt from live.json's `class` only when the class moves (a move, or another
   // tab's), so focus and typing are not disturbed between moves.
-  const lead = { box: null, cls: null, confirming: false, number: null, leader: null };
+  const lead = { box: null, cls: null, confirming: false, number: null, leader: null,
+                 movedAt: -1 };
 
   function hidden(name, value) {
     const input = el("input");
@@ -232,7 +233,13 @@
       err.setAttribute("role", "alert");
       nodes.unshift(err);
     }
+    const hadFocus = body.contains(document.activeElement);
     body.replaceChildren(...nodes);
+    if (options.polled) {
+      // Moved from another tab or computer: say so, and keep focus in the panel.
+      document.getElementById("lead-status").textContent = cls ? cls.text : "No class is on.";
+      if (hadFocus) options.focus = true;
+    }
     if (options.focus) {
       const target = document.getElementById("class-now") || body.querySelector("button");
       if (target) target.focus();
@@ -255,6 +262,7 @@
     } catch (e) {
       data = null;
     }
+    lead.movedAt = performance.now();  // a poll asked before this is out of date
     if (data && r && r.ok) {
       lead.confirming = false;
       drawClass(data.class, { force: true, focus: true });
@@ -271,6 +279,7 @@
   }
 
   async function poll(board, status) {
+    const asked = performance.now();
     try {
       const r = await fetch(board.dataset.src, { credentials: "same-origin",
                                                  cache: "no-store" });
@@ -282,7 +291,7 @@
       const cards = data.participants.map(card);
       board.replaceChildren(...(cards.length ? cards
         : [el("p", "empty", "Nobody has joined yet. Participants appear here when they start a session in their app.")]));
-      drawClass(data.class || null);
+      if (asked >= lead.movedAt) drawClass(data.class || null, { polled: true });
       const waiting = data.waiting || [];
       drawWaiting(waiting);
       status.textContent = `Updated ${new Date().toLocaleTimeString("en-GB")} · ${cards.length} joined · ${waiting.length} not here yet`;
