@@ -7,6 +7,8 @@ after 10 minutes, and migration 0009 goes up and down on SQLite and PostgreSQL."
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +19,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from flask import Flask
 from instructor_support import Web, add_instructor, bearer, enrol, login
-from sqlalchemy import delete, func, inspect, select
+from sqlalchemy import delete, event, func, inspect, select
 
 from escape_home import messages
 from escape_home.instructor import db, live_class
@@ -404,3 +406,60 @@ def test_removing_a_participant_or_a_class_erases_what_the_class_shows(
         s.execute(delete(Cohort).where(Cohort.id == cohort_id))  # FK cascade
     with app.app_context():
         assert db.session().scalar(select(func.count()).select_from(ClassRun)) == 0
+
+
+def test_starts_at_once_make_one_class_and_moves_at_once_move_it_once(
+    app: Flask, web: Web
+) -> None:
+    cohort_id, code = web.create_cohort()
+    _, token = enrol(app, code)
+    barrier = threading.Barrier(6)
+
+    def at_once(fn: Any) -> list[str]:
+        def one() -> str:
+            barrier.wait()
+            try:
+                fn()
+                return "ok"
+            except live_class.ClassError as exc:
+                return str(exc)
+
+        with ThreadPoolExecutor(6) as pool:
+            return list(pool.map(lambda _: one(), range(6)))
+
+    started = at_once(lambda: _start(app, cohort_id))
+    assert started.count("ok") == 1, started
+    assert all("already on" in r for r in started if r != "ok")
+    seq = _class(app, token)["seq"]
+
+    def next_from_this_page() -> None:
+        with app.app_context():
+            cohort = db.session().get(Cohort, cohort_id)
+            live_class.move(cohort, "next", seq=seq)
+
+    moved = at_once(next_from_this_page)
+    assert moved.count("ok") == 1, moved  # six clicks from one page: one move
+    got = _class(app, token)
+    assert (got["seq"], got["station"]) == (seq + 1, 0)
+
+
+def test_a_poll_is_a_few_small_queries(app: Flask, web: Web) -> None:
+    cohort_id, code = web.create_cohort()
+    tokens = [enrol(app, code, f"P{i}")[1] for i in range(5)]
+    _start(app, cohort_id)
+    for t in tokens:
+        _live(app, t, state="exercising", reps=3, share=True)
+    engine = app.extensions["escape_home_db"]["engine"]
+    statements: list[str] = []
+
+    def count(_conn: Any, _cur: Any, sql: str, *_: Any) -> None:
+        statements.append(sql)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        body = _class(app, tokens[0])
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert (body["others"], len(body["shown"])) == (4, 4)
+    # The token with its participant, the cohort's latest run, who else is here.
+    assert len(statements) <= 3, statements
