@@ -347,7 +347,7 @@ def _lead(
         stations = len(state.get("stations") or [])
         at = state.get("station")
         phase = state.get("phase")
-        if phase != messages.REST and at is not None and at >= stations - 1:
+        if at is not None and at >= stations - 1:  # the circuit is done
             move({"action": "end"})
             state = move({"action": "start", **leader})
         elif phase != messages.STATION or rng.random() < 0.5:
