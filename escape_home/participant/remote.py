@@ -9,7 +9,10 @@ left alone for as long as its Retry-After says; a log the server refuses for goo
 something new is logged, and the person is told in a plain sentence. The live board
 gets numbers only, from a second thread that coalesces changes (the newest state
 wins; nothing queues). Each round of the uploader also fetches the instructor's
-exercise plan (GET /api/plan, message ``plan``) and keeps it for offline use.
+exercise plan (GET /api/plan, message ``plan``) and keeps it for offline use. A third
+thread follows a class led live (GET /api/class, `classes`, a `ClassFollower`) while
+a page of the app looks at it; in a session joined to that class, the live-board
+thread sends the last state again within every `HEARTBEAT_S` so the person stays "here".
 """
 
 from __future__ import annotations
@@ -451,7 +454,7 @@ class RemoteClient:
         last: dict[str, Any] | None = None  # the last update sent (heartbeat)
         sent_at = 0.0
         while not self._stop.is_set():
-            self._live_wake.wait(HEARTBEAT_S / 2)
+            self._live_wake.wait(HEARTBEAT_S / 4)
             self._live_wake.clear()
             worker = self.live
             announced, self._announced = self._announced, None
@@ -474,7 +477,7 @@ class RemoteClient:
             elif (
                 last is not None
                 and last["state"] not in (messages.FINISHED, messages.LEFT)
-                and time.monotonic() - sent_at >= HEARTBEAT_S
+                and time.monotonic() - sent_at >= HEARTBEAT_S * 0.75
                 and self._in_class(self._settings()[CLASS_SESSION])
             ):  # a class session's heartbeat: the same state, still here
                 body = {**last, "ts": time.time()}

@@ -58,6 +58,7 @@ class ClassServer:
         self.body: Any = {"phase": "none", "seq": 0, "server_time": time.time()}
         self.live: list[dict[str, Any]] = []
         self.asked = 0
+        self.fail = False  # answer 503, as a server that is down would
         app = Flask("class-server")
 
         @app.get("/api/class")
@@ -65,6 +66,8 @@ class ClassServer:
             if request.headers.get("Authorization") != f"Bearer {TOKEN}":
                 return jsonify(error="token"), 401
             self.asked += 1
+            if self.fail:
+                return jsonify(error="down"), 503
             return jsonify(self.body)
 
         @app.post("/api/live")
@@ -275,7 +278,8 @@ def test_join_the_class_through_the_safety_check(
     assert heard(client, 1)["session"] == sid
     home = client.get("/").get_data(as_text=True)
     assert f'href="/session/{sid}/play"' in home and "Go back to the class" in home
-    # CLASSJS
+    play = client.get(f"/session/{sid}/play").get_data(as_text=True)
+    assert 'src="/static/js/class.js' in play and 'data-leader="Alice"' in play
 
     # A session started the usual way is the person's own: the programme's circuit.
     client.post(f"/session/{sid}/close")

@@ -33,6 +33,10 @@
   let warnText = "";         // the warning on screen
   let warnSaidAt = {};       // warning text -> when it was last said
   let doneBefore = 0;        // reps of this set already logged (resumed after a restart)
+  let held = false;          // a class led live holds this exercise until it starts
+  /* A class led live (issue 12 item 4): class.js, loaded before this script for a
+     class session, follows the class through the hooks below; alone, it is absent. */
+  const cls = window.EHClass || null;
 
 
   /* A countdown that can pause: calls tick(secondsLeft) and done() at zero. */
@@ -136,6 +140,7 @@
     stopWatch();
     stopWaiter();
     showWarning("");
+    held = false;
     card.replaceChildren();
     cueEl.textContent = "";
     cueEl.classList.remove("good");
@@ -233,6 +238,16 @@
       const turn = step.view === "side" ? "Turn so your side faces the camera." : "Face the camera.";
       card.appendChild(EH.el("p", {}, turn));
       said.push(turn);
+    }
+    /* In a class led live, the instructor starts each station ("Waiting for Alice..."). */
+    const hold = cls ? cls.holdAt(step) : null;
+    if (hold) {
+      held = true;
+      card.appendChild(EH.el("p", { "class": "lead", id: "class-hold" }, hold));
+      said.push(hold);
+      announce(said);
+      setPrimary(null, null);
+      return;
     }
     const how2 = EH.autoStart() ? "It starts by itself after a countdown. To wait, press Pause or the Space bar."
       : "Press Start when you are ready.";
@@ -342,7 +357,8 @@
     endSet("stopped").then(function () { window.location = root.dataset.home; });
   });
 
-  function endSet(outcome) {
+  /* `quiet`: the set ends without the rest that follows a set done (the class moved on). */
+  function endSet(outcome, quiet) {
     if (phase !== "work") { return Promise.resolve(); }
     phase = "idle";
     stopTicker();
@@ -353,7 +369,7 @@
     if (id === null) { return Promise.resolve(); }
     return EH.postJSON("/api/session/" + sid + "/set/" + id + "/end", { outcome: outcome })
       .catch(function () {})
-      .then(function () { if (outcome === "done") { rest(); } });
+      .then(function () { if (outcome === "done" && !quiet) { rest(); } });
   }
 
   function rest() {
@@ -364,6 +380,16 @@
        back to what is next, not to this exercise again. */
     EH.postJSON("/api/session/" + sid + "/step", { step: index + 1 }).catch(function () {});
     showVideo(false);
+    /* In a class led live, the instructor moves everyone on: no countdown. */
+    const waitLine = cls ? cls.afterSet(step, plan[index + 1]) : null;
+    if (waitLine) {
+      heading("Well done");
+      paragraphs([waitLine]);
+      announce([waitLine]);
+      setPrimary(null, null);
+      phase = "wait";
+      return;
+    }
     if (!step.next) {
       /* The last exercise: praise, said in full, then the cool-down. */
       heading("Well done");
@@ -458,5 +484,37 @@
     });
   }
 
-  show();
+  /* What class.js may do: read where the session stands, end the set, go to a step,
+     or wait (no countdown) until the instructor moves the class on. */
+  const api = {
+    plan: plan,
+    index: function () { return index; },
+    phase: function () { return phase; },
+    held: function () { return held; },
+    show: show,
+    stopSet: function () {
+      const reps = (parseInt(counter.textContent, 10) || 0) - doneBefore;
+      return endSet(reps > 0 ? "done" : "skipped", true);
+    },
+    goTo: function (i, said) {
+      EH.stopVoice();
+      if (said) { EH.say(said); }
+      index = Math.max(0, Math.min(i, plan.length));
+      phase = null;
+      show();
+    },
+    wait: function (i, head, lines) {
+      reset();
+      index = Math.max(0, Math.min(i, plan.length - 1));
+      EH.stopVoice();
+      EH.postJSON("/api/session/" + sid + "/step", { step: index + 1 }).catch(function () {});
+      showVideo(false);
+      phase = "wait";
+      heading(head);
+      paragraphs(lines);
+      announce(lines);
+      setPrimary(null, null);
+    },
+  };
+  if (cls) { cls.start(api); } else { show(); }
 })();
