@@ -23,8 +23,11 @@ from participant_support import (
     spoken,
 )
 from test_class_app import ClassServer, class_body, link
+from test_participant_with_instructor import instructor_server
 
 from escape_home import messages
+
+__all__ = ["instructor_server"]  # the fixture, used by name
 
 
 @pytest.fixture
@@ -221,5 +224,80 @@ def test_class_pages_at_200_percent_zoom(
         assert width <= 640, f"sideways scroll: {width}"
         no_violations(page, "the class rest at 200%")
         page.screenshot(path=str(ARTIFACTS / "class-rest-200pc.png"))
+    finally:
+        ctx.close()
+
+
+def test_following_the_real_instructor_server(
+    serve: Callable[..., Any],
+    instructor_server: tuple[str, str, Flask],
+    browser: Any,
+) -> None:
+    from sqlalchemy import select
+
+    from escape_home.instructor import db as idb
+    from escape_home.instructor import live_class
+    from escape_home.instructor.models import Cohort, LiveStatus
+    from escape_home.participant.programme import load_programme
+
+    url, code, inst = instructor_server
+    server, _ = serve(seed=False)
+    app = server.app
+    csrf = app.config.get("WTF_CSRF_ENABLED", True)
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        client = app.test_client()
+        Person(client).sign_up()
+        r = client.post(
+            "/settings",
+            data={"action": "enrol", "server": url, "code": code},
+            follow_redirects=True,
+        )
+        assert "now linked" in r.get_data(as_text=True)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = csrf
+
+    def move(action: str) -> None:
+        with inst.app_context():
+            cohort = idb.session().scalars(select(Cohort)).one()
+            if action == "start":
+                live_class.start(cohort, "Alice", 1)
+            else:
+                live_class.move(cohort, action)
+
+    names = {k: v["name"] for k, v in load_programme().exercises.items()}
+    stations = load_programme().session(1)["circuit"]
+    move("start")
+    ctx = new_context(browser, autostart=True)
+    try:
+        page = ctx.new_page()
+        page.goto(server.url + "/")
+        page.locator("#class-live").wait_for(state="visible", timeout=15_000)
+        assert page.locator("#class-live-line").inner_text() == (
+            "Class with Alice: no one else here yet"
+        )
+        page.get_by_role("link", name="Join the class").click()
+        for radio in page.get_by_label("No", exact=True).all():
+            radio.check()
+        page.get_by_role("button", name="Continue").click()
+        page.locator('input[name="pain"][value="2"]').check()
+        page.get_by_role("button", name="Continue").click()
+        page.get_by_role("link", name="Carry on without the camera").click()
+        page.locator("#class-hold").wait_for(timeout=60_000)
+        heading(page, names[stations[0]])
+
+        move("next")  # station 0
+        page.locator("#class-hold").wait_for(state="detached", timeout=10_000)
+        move("next")  # the instructor moves on: station 1
+        heading(page, names[stations[1]], timeout=10_000)
+        move("rest")
+        heading(page, "Rest", timeout=10_000)
+        page.get_by_text(f"Next: {names[stations[2]]}.").wait_for()
+        move("end")
+        heading(page, re.compile("Cool-down"), timeout=15_000)
+        page.locator("#class-line", has_text="The class has ended.").wait_for()
+        with inst.app_context():
+            row = idb.session().scalars(select(LiveStatus)).one()
+            assert row.share is False  # the instructor sees everyone; not shared
     finally:
         ctx.close()
