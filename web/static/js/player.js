@@ -243,7 +243,7 @@
     const hold = cls ? cls.holdAt(step) : null;
     if (hold) {
       held = true;
-      card.appendChild(EH.el("p", { "class": "lead", id: "class-hold" }, hold));
+      card.prepend(EH.el("p", { "class": "status ok", id: "class-hold" }, hold));  /* first in view */
       said.push(hold);
       announce(said);
       setPrimary(null, null);
