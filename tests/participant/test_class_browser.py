@@ -84,6 +84,7 @@ def test_one_app_follows_the_class(
         page.goto(server.url + "/settings")
         share = page.get_by_label("Show my name and count to the others in my class")
         assert not share.is_checked()
+        no_violations(page, "Settings with the class choice")
 
         # Home: the class card appears, then Join goes through the safety check.
         page.goto(server.url + "/")
