@@ -1,8 +1,8 @@
 """`escape-home bench WHICH`: run a benchmark, print its markdown table, record it.
 
 `speed` lives here. The others are found by name: `bench accuracy` runs
-`escape_home.bench_accuracy.main(args)`, likewise `form`, `live`, `load` and `class`; each
-returns an exit code and prints its own table.
+`escape_home.bench_accuracy.main(args)`, likewise `form`, `live`, `load` and
+`class`; each returns an exit code and prints its own table.
 
 The speed benchmark runs every shared video clip through, side by side:
 

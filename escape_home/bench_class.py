@@ -164,7 +164,7 @@ def run_class(
                 )
                 if status != 201:
                     raise RuntimeError(f"enrolment failed: {status} {body}")
-                people.append(_app(i, base, str(body["token"])))
+                people.append(_app(i, base, str(body["token"]), res))
             # (class run, seq) -> when the instructor's POST for that move went
             moved: dict[tuple[int, int], float] = {}
             lock = threading.Lock()
@@ -218,16 +218,22 @@ def run_class(
     return res
 
 
-def _app(i: int, base: str, token: str) -> App:
+def _app(i: int, base: str, token: str, res: Results) -> App:
     def fetch() -> tuple[int, Any]:
         return get_json(f"{base}/api/class", token)
 
     holder: list[App] = []
 
     def changed(view: ClassView) -> None:
+        a = holder[0]
         cid = view.message.get("class_id")
         if cid is not None:
-            holder[0].seen.setdefault((int(cid), view.seq), time.monotonic())
+            a.seen.setdefault((int(cid), view.seq), view.received_at)
+        back = a.rejoined_at
+        if back is not None and a.present and view.received_at >= back:
+            # The first answer since the window opened again: where the class is.
+            res.rejoins.append(view.received_at - back)
+            a.rejoined_at = None
 
     app = App(i, token, ClassFollower(fetch, on_change=changed))
     holder.append(app)
@@ -298,13 +304,6 @@ def _chaos(
                 a.follower.forget()  # the window is closed: nothing is kept
                 res.drops += 1
                 back.append((now + rng.uniform(2, 6), a))
-        # Time each return: from opening again to the first answer.
-        for a in people:
-            if a.rejoined_at is not None and a.present:
-                view = a.follower.latest()
-                if view is not None and view.received_at >= a.rejoined_at:
-                    res.rejoins.append(view.received_at - a.rejoined_at)
-                    a.rejoined_at = None
 
 
 def _lead(
