@@ -113,7 +113,9 @@ def test_one_app_follows_the_class(
         assert page.locator("#class-line").inner_text() == (
             "Class with Alice: 7 others here"
         )
-        assert page.locator("#class-shown").inner_text() == "Also here: Bob 8, Sue 5"
+        assert page.locator("#class-shown").inner_text() == (
+            "Also here: Bob has done 8; Sue has done 5."
+        )
         hold = page.locator("#class-hold")
         hold.wait_for(timeout=60_000)
         assert hold.inner_text() == "Waiting for Alice to start the first station."

@@ -134,8 +134,9 @@ window.EHClass = (function () {
   function showLine(got, c) {
     if (!ours(c) || (!LIVE.includes(c.phase) && c.phase !== "ended")) { text(lineEl, ""); text(shownEl, ""); return; }
     text(lineEl, c.phase === "ended" ? ENDED : got.line || "");
-    const shown = c.phase === "ended" ? [] : (c.shown || []).map(function (s) { return s.nickname + " " + s.reps; });
-    text(shownEl, shown.length ? "Also here: " + shown.join(", ") : "");
+    const shown = c.phase === "ended" ? [] : (c.shown || []).map(function (s) { return s.nickname + " has done " + s.reps; });
+    /* "Also here: Bob has done 8; Sue has done 5." (a nickname may hold a comma) */
+    text(shownEl, shown.length ? "Also here: " + shown.join("; ") + "." : "");
   }
 
   function answer(got) {
