@@ -55,6 +55,15 @@ class Person:
             data={"nickname": "Ann", "joint": "knee", "age_band": age_band, "sex": sex},
         )
 
+    def link(self, server: str, code: str) -> None:
+        """Settings: link this computer to the instructor's `server` with `code`."""
+        r = self.client.post(
+            "/settings",
+            data={"action": "enrol", "server": server, "code": code},
+            follow_redirects=True,
+        )
+        assert "now linked" in r.get_data(as_text=True)
+
     def start_session(self, answer: str = "no", pain: int | None = 2) -> str:
         """Pass the safety check and answer pain-before (unless `pain` is None)."""
         page = self.client.get("/safety").get_data(as_text=True)
@@ -376,3 +385,20 @@ class CueTracker(FakeTracker):
             cue=Cue("trunk_flexion", self.cue),
             warning=self.warning,
         )
+
+
+def join_class(page: Any, base: str, timeout: float = 20_000) -> None:
+    """In the browser: Home's "Join the class", the safety check (all No), pain
+    before 2, then past the camera check without a camera (either link)."""
+    page.goto(base + "/")
+    page.locator("#class-live").wait_for(state="visible", timeout=timeout)
+    page.get_by_role("link", name="Join the class").click()
+    for radio in page.get_by_label("No", exact=True).all():
+        radio.check()
+    page.get_by_role("button", name="Continue").click()
+    page.locator('input[name="pain"][value="2"]').check()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/camera", timeout=timeout)
+    off = page.get_by_role("link", name="Carry on without the camera")
+    (off if off.count() else page.get_by_role("link", name="Continue")).click()
+    page.wait_for_url("**/play*", timeout=timeout)

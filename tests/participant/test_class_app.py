@@ -428,12 +428,7 @@ def test_the_app_follows_a_class_on_the_real_server(
     try:
         client = app.test_client()
         Person(client).sign_up()
-        r = client.post(
-            "/settings",
-            data={"action": "enrol", "server": url, "code": code},
-            follow_redirects=True,
-        )
-        assert "now linked" in r.get_data(as_text=True)
+        Person(client).link(url, code)
         got = client.get("/api/class").get_json()
         until(
             lambda: client.get("/api/class").get_json()["fresh"],

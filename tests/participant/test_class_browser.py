@@ -19,6 +19,7 @@ from participant_support import (
     ARTIFACTS,
     Person,
     axe_violations,
+    join_class,
     new_context,
     spoken,
 )
@@ -210,13 +211,7 @@ def test_class_pages_at_200_percent_zoom(
         page.locator("#class-live").wait_for(state="visible", timeout=10_000)
         no_violations(page, "Home with the class card at 200%")
         page.screenshot(path=str(ARTIFACTS / "class-home-200pc.png"))
-        page.get_by_role("link", name="Join the class").click()
-        for radio in page.get_by_label("No", exact=True).all():
-            radio.check()
-        page.get_by_role("button", name="Continue").click()
-        page.locator('input[name="pain"][value="2"]').check()
-        page.get_by_role("button", name="Continue").click()
-        page.get_by_role("link", name="Carry on without the camera").click()
+        join_class(page, server.url)
         # A late joiner lands on where the class is: resting after station 0.
         heading(page, "Rest", timeout=15_000)
         page.get_by_text("Next: Marching on the spot.").wait_for()
@@ -249,14 +244,9 @@ def test_following_the_real_instructor_server(
     csrf = app.config.get("WTF_CSRF_ENABLED", True)
     app.config["WTF_CSRF_ENABLED"] = False
     try:
-        client = app.test_client()
-        Person(client).sign_up()
-        r = client.post(
-            "/settings",
-            data={"action": "enrol", "server": url, "code": code},
-            follow_redirects=True,
-        )
-        assert "now linked" in r.get_data(as_text=True)
+        person = Person(app.test_client())
+        person.sign_up()
+        person.link(url, code)
     finally:
         app.config["WTF_CSRF_ENABLED"] = csrf
 
@@ -279,13 +269,7 @@ def test_following_the_real_instructor_server(
         assert page.locator("#class-live-line").inner_text() == (
             "Class with Alice: no one else here yet"
         )
-        page.get_by_role("link", name="Join the class").click()
-        for radio in page.get_by_label("No", exact=True).all():
-            radio.check()
-        page.get_by_role("button", name="Continue").click()
-        page.locator('input[name="pain"][value="2"]').check()
-        page.get_by_role("button", name="Continue").click()
-        page.get_by_role("link", name="Carry on without the camera").click()
+        join_class(page, server.url)
         page.locator("#class-hold").wait_for(timeout=60_000)
         heading(page, names[stations[0]])
 

@@ -17,7 +17,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from participant_support import ARTIFACTS, PortServer, axe_violations, new_context
+from participant_support import (
+    ARTIFACTS,
+    Person,
+    PortServer,
+    axe_violations,
+    join_class,
+    new_context,
+)
 from test_participant_with_instructor import instructor_server
 
 from escape_home.participant import create_app, progress_store, store
@@ -54,30 +61,9 @@ def _setup(app: Flask, nickname: str, url: str, code: str) -> None:
             "/profile",
             data={"nickname": nickname, "joint": "knee", "age_band": "70-74"},
         )
-        r = client.post(
-            "/settings",
-            data={"action": "enrol", "server": url, "code": code},
-            follow_redirects=True,
-        )
-        assert "now linked" in r.get_data(as_text=True)
+        Person(client).link(url, code)
     finally:
         app.config["WTF_CSRF_ENABLED"] = True
-
-
-def _join(page: Any, base: str) -> None:
-    """Home's "Join the class", the safety check, pain before, the camera page (no
-    camera is set up on these apps: they follow without counting)."""
-    page.goto(base + "/")
-    page.locator("#class-live").wait_for(state="visible", timeout=WAIT_MS)
-    assert page.locator("#class-live-line").inner_text().startswith("Class with Alice")
-    page.get_by_role("link", name="Join the class").click()
-    for radio in page.get_by_label("No", exact=True).all():
-        radio.check()
-    page.get_by_role("button", name="Continue").click()
-    page.locator('input[name="pain"][value="2"]').check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_role("link", name="Continue").click()
-    page.wait_for_url(re.compile(r".*/play$"), timeout=WAIT_MS)
 
 
 def _heading(page: Any, name: str | re.Pattern[str]) -> None:
@@ -162,7 +148,9 @@ def test_a_class_led_live_with_three_apps_one_dropping_out(
         # Each app joins from Home and waits at its first station.
         for p in people:
             p.page = p.ctx.new_page()
-            _join(p.page, p.server.url)
+            join_class(p.page, p.server.url)
+            line = p.page.locator("#class-line").inner_text()
+            assert line.startswith("Class with Alice"), line
         for p in people:
             p.page.locator("#class-hold").wait_for(timeout=60_000)
             assert p.page.locator("#class-hold").inner_text() == (
