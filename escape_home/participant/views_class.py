@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, url_for
@@ -23,10 +24,24 @@ from escape_home.participant.db import get_db
 
 bp = Blueprint("classes", __name__)
 
+ASK_WAIT_S = 2.0
+"""How long a page waits for the server's answer to an ask of its own (`ask_now`);
+a slower server's answer comes in later, on the follower's thread."""
+
 
 def follower() -> ClassFollower:
     client: remote.RemoteClient = current_app.extensions["escape_home.remote"]
     return client.classes
+
+
+def ask_now(wait_s: float = ASK_WAIT_S) -> None:
+    """Ask the server where the class is now, waiting `wait_s` at most: a slow
+    server must not hold the page up (its answer is kept when it comes)."""
+    asking = threading.Thread(
+        target=follower().poll_once, name="class-ask", daemon=True
+    )
+    asking.start()
+    asking.join(wait_s)
 
 
 def joined(conn: sqlite3.Connection) -> dict[str, Any] | None:

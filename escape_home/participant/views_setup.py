@@ -173,7 +173,7 @@ def safety() -> Any:
             emergency = any(answers[q["key"]] for q in questions if q.get("emergency"))
             return render_template("participant/stop.html", emergency=emergency)
         if class_id is not None:
-            views_class.follower().poll_once()  # where the class is now
+            views_class.ask_now()  # where the class is now (a moment at most)
             message = views_class.live_message(class_id)
             if message is not None:
                 get_writer().call(lambda c: views_class.join(c, sid, message))
