@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 from flask import Flask, jsonify
-from participant_support import Person
+from participant_support import Person, join_class, new_context
+from test_class_app import ClassServer, class_body
+from test_class_app import link as link_to
 
 from escape_home import messages
 from escape_home.participant import create_app, remote, store
@@ -149,3 +151,51 @@ def test_a_slow_server_does_not_hold_up_joining_the_class(
     assert r.status_code == 302, r.get_data(as_text=True)
     joined = setting(papp, remote.CLASS_SESSION)
     assert joined is not None and '"class_id": 7' in joined
+
+
+# -- in Chromium: the player against inconsistent class messages -----------------
+
+
+@pytest.fixture
+def programme_path(fast_programme: Path) -> Path:
+    """The fast programme (the real one lacks ``lunge`` and ``hamstring_curl``)."""
+    return fast_programme
+
+
+def test_a_class_of_stations_the_programme_lacks_does_not_leave_the_player_waiting(
+    serve: Any, browser: Any
+) -> None:
+    """A server's class whose stations are all exercises this app's programme
+    lacks (schema-valid: they are in the catalogue): the player rests through the
+    station. Before: when the class ended the rest stayed on screen for ever
+    ("Alice will move the class on", no button): with no station in the plan the
+    cool-down counted as reached, and nothing let go of the wait. Now the session
+    goes on alone."""
+
+    cls = ClassServer()
+    server, _ = serve(seed=False)
+    try:
+        app = server.app
+        csrf = app.config.get("WTF_CSRF_ENABLED", True)
+        app.config["WTF_CSRF_ENABLED"] = False
+        Person(app.test_client()).sign_up()
+        app.config["WTF_CSRF_ENABLED"] = csrf
+        link_to(app, cls.url)
+        lacking = {"stations": ["lunge", "hamstring_curl"], "next_exercise": None}
+        cls.body = class_body(messages.STATION, seq=2, exercise="lunge", **lacking)
+        ctx = new_context(browser, autostart=True)
+        try:
+            page = ctx.new_page()
+            join_class(page, server.url)
+            note = page.get_by_text("This station is not in your session")
+            note.wait_for(timeout=15_000)
+            cls.body = class_body(messages.ENDED, seq=3, exercise=None, **lacking)
+            page.locator(
+                "#class-line", has_text="The class has ended. Well done."
+            ).wait_for(timeout=10_000)
+            note.wait_for(state="detached", timeout=10_000)
+            assert not page.get_by_text("Alice will move the class on.").is_visible()
+        finally:
+            ctx.close()
+    finally:
+        cls.close()

@@ -120,6 +120,7 @@ window.EHClass = (function () {
         return true;
       }
       EH.say(ENDED);
+      release();  /* a wait (a station not in this plan) goes on alone */
       return false;
     }
     return false;
