@@ -199,3 +199,46 @@ def test_a_class_of_stations_the_programme_lacks_does_not_leave_the_player_waiti
             ctx.close()
     finally:
         cls.close()
+
+
+def test_a_rest_after_a_station_the_programme_lacks_keeps_the_session_s_place(
+    serve: Any, browser: Any
+) -> None:
+    """The class rests after station 1, an exercise this app's programme lacks
+    (``lunge``), then the app loses touch. Before: the rest was put at the plan's
+    first step (the topic), so losing touch went on from there, to the warm-up,
+    though squats were done. Now the rest stays where the session was, and going on
+    alone leads to the next station's exercise (marching)."""
+    cls = ClassServer()
+    server, _ = serve(seed=False)
+    try:
+        app = server.app
+        csrf = app.config.get("WTF_CSRF_ENABLED", True)
+        app.config["WTF_CSRF_ENABLED"] = False
+        Person(app.test_client()).sign_up()
+        app.config["WTF_CSRF_ENABLED"] = csrf
+        link_to(app, cls.url)
+        three = {"stations": ["squat", "lunge", "marching"]}
+        cls.body = class_body(
+            messages.STATION, seq=2, station=1, exercise="lunge", **three
+        )
+        ctx = new_context(browser, autostart=True)
+        try:
+            page = ctx.new_page()
+            join_class(page, server.url)
+            page.get_by_text("This station is not in your session").wait_for(
+                timeout=15_000
+            )
+            cls.body = class_body(
+                messages.REST, seq=3, station=1, next_exercise="marching", **three
+            )
+            page.get_by_text("Next: Marching on the spot.").wait_for(timeout=10_000)
+            cls.fail = True
+            page.locator("#class-lost").wait_for(state="visible", timeout=15_000)
+            page.get_by_role("heading", name="Marching on the spot").wait_for(
+                timeout=10_000
+            )
+        finally:
+            ctx.close()
+    finally:
+        cls.close()

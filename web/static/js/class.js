@@ -79,7 +79,8 @@ window.EHClass = (function () {
     const k = c.station;
     const next = k === null ? null : nameOf(k + 1);
     const lines = (next ? ["Next: " + next + "."] : []).concat([waitLine()]);
-    const at = k === null ? api.index() : Math.max(lastOf(k), 0);
+    /* A station not in this plan: rest where the session is (not at its first step). */
+    const at = k === null || lastOf(k) < 0 ? api.index() : lastOf(k);
     api.wait(at, "Rest", lines);
   }
 
