@@ -86,6 +86,8 @@ class ClassFollower:
         self._clock = clock
         self._lock = threading.Lock()
         self._view: ClassView | None = None
+        self._asked = 0  # asks started; the kept view's ask is `_view_ask`
+        self._view_ask = 0
         self._looked_at = -1e9
         self.last_error: str | None = None
 
@@ -116,8 +118,12 @@ class ClassFollower:
         """Ask once; keep and return the answer if it is a valid class message.
 
         Offline, an error status or an invalid body keep the last answer (which then
-        grows stale: see `fresh`) and set `last_error`.
+        grows stale: see `fresh`) and set `last_error`. An answer that comes after
+        the answer to a later ask (two asks at once, one slow) is not kept.
         """
+        with self._lock:
+            self._asked += 1
+            ask = self._asked
         try:
             status, body = self._fetch()
         except Exception as exc:  # the server cannot be reached: try again later
@@ -134,8 +140,10 @@ class ClassFollower:
             return None
         view = ClassView(messages.with_defaults("class", message), self._clock())
         with self._lock:
+            if ask < self._view_ask:  # a later ask's answer is kept: this is older
+                return self._view
             before = self._view
-            self._view = view
+            self._view, self._view_ask = view, ask
         self.last_error = None
         changed = before is None or before.key != view.key
         if changed and self._on_change is not None:

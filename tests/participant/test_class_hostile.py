@@ -242,3 +242,36 @@ def test_a_rest_after_a_station_the_programme_lacks_keeps_the_session_s_place(
             ctx.close()
     finally:
         cls.close()
+
+
+def test_a_late_answer_does_not_replace_a_newer_one() -> None:
+    """Two asks at once (the safety check's own ask beside the follower's): the
+    one asked first answers last, with the class as it was. Before: that older move
+    replaced the newer one, so the player went back a station (ending the set) and
+    on again. Now an answer is kept only if no later-asked answer is kept already."""
+    from escape_home.participant.class_follow import ClassFollower
+
+    first_asked = threading.Event()
+    let_first_answer = threading.Event()
+    answers = iter([body(messages.STATION, 4, station=0), body(messages.REST, 5)])
+    order: list[int] = []
+
+    def fetch() -> tuple[int, Any]:
+        if not order:
+            order.append(1)
+            got = next(answers)
+            first_asked.set()
+            let_first_answer.wait(10)
+            return 200, got
+        order.append(2)
+        return 200, next(answers)
+
+    follower = ClassFollower(fetch)
+    slow = threading.Thread(target=follower.poll_once)
+    slow.start()
+    assert first_asked.wait(10)
+    follower.poll_once()  # asked second, answered first: seq 5
+    let_first_answer.set()
+    slow.join(10)
+    view = follower.latest()
+    assert view is not None and (view.seq, view.phase) == (5, messages.REST)
