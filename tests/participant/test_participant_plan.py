@@ -160,6 +160,10 @@ def test_the_plan_is_fetched_told_followed_and_stepped_back_from(
         assert "Mini squat: plan followed" in page
         assert "Mini squat: stepped back from level 3 to 2 (pain)" in page
 
+        # From here the test fetches by hand only: the background rounds (woken by
+        # the session's upload) stop, so none fetches the good plan again between
+        # the refusal below and the look at Home (a race seen in CI).
+        sync.stop()
         # A plan the app cannot follow is not used: the last good one stays.
         kept = plan_store.current(connect(app.config["DATABASE"]))
         bad = {**kept, "version": 99, "items": {"squat": {"level": 9}}}
