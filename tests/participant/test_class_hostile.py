@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 from flask import Flask, jsonify
 from participant_support import Person, join_class, new_context
-from test_class_app import ClassServer, class_body
+from test_class_app import ClassServer, class_body, papp, setting
 from test_class_app import link as link_to
 
 from escape_home import messages
-from escape_home.participant import create_app, remote, store
-from escape_home.participant.db import connect
+from escape_home.participant import remote
 
-TOKEN = "tok-hostile"
+__all__ = ["papp"]  # the fixture, used by name
+
 HOLD_S = 40.0
 """How long the slow server holds an answer (far past the app's wait)."""
 
@@ -84,38 +84,6 @@ def slow_server() -> Iterator[SlowServer]:
     server.close()
 
 
-@pytest.fixture
-def papp(tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "TESTING": True,
-            "WTF_CSRF_ENABLED": False,
-            "DATABASE": str(tmp_path / "p.sqlite3"),
-            "REMOTE_RETRY_S": 3600.0,
-        }
-    )
-    yield app
-    app.extensions["escape_home.remote"].stop()
-    app.extensions["escape_home.writer"].close()
-
-
-def link(app: Flask, url: str) -> None:
-    def save(c: Any) -> None:
-        store.set_setting(c, "server", url)
-        store.set_setting(c, "participant_id", "p1")
-        store.set_setting(c, "token", TOKEN)
-
-    app.extensions["escape_home.writer"].call(save)
-
-
-def setting(app: Flask, key: str) -> str | None:
-    conn = connect(app.config["DATABASE"])
-    try:
-        return store.get_setting(conn, key)
-    finally:
-        conn.close()
-
-
 def heard(client: Any, seq: int) -> None:
     deadline = time.monotonic() + 10
     while True:
@@ -137,7 +105,7 @@ def test_a_slow_server_does_not_hold_up_joining_the_class(
     monkeypatch.setattr(remote, "DEADLINE_S", HOLD_S * 2)
     client = papp.test_client()
     Person(client).sign_up()
-    link(papp, slow_server.url)
+    link_to(papp, slow_server.url)
     client.get("/api/class")
     heard(client, 3)
     page = client.get("/safety?class=7").get_data(as_text=True)
