@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -36,7 +37,7 @@ from escape_home.instructor.models import (
     utcnow,
 )
 from escape_home.instructor.text import clean_name
-from escape_home.participant.programme import load_programme
+from escape_home.participant.programme import Programme, load_programme
 
 ENDED_SHOWN_S = 600
 """An ended class is reported as ``ended`` this long, then as ``none``."""
@@ -52,6 +53,13 @@ ACTIONS = ("next", "rest", "end")
 """The moves `move` accepts."""
 SHOWN_MAX = int(messages.schema("class")["properties"]["shown"]["maxItems"])
 GONE = (messages.FINISHED, messages.LEFT)
+
+
+@cache
+def _programme() -> Programme:
+    """The packaged programme, read once (the live board asks for names every
+    second; reading and checking the file each time was wasted work)."""
+    return load_programme()
 
 
 class ClassError(ValueError):
@@ -153,7 +161,7 @@ def current(cohort: Cohort | int) -> Run | None:
 
 def stations_of(number: int) -> list[str]:
     """The circuit of the programme's session `number`: the class's stations."""
-    return list(load_programme().session(number)["circuit"])
+    return list(_programme().session(number)["circuit"])
 
 
 def default_number(cohort: Cohort) -> int:
@@ -287,7 +295,7 @@ def exercise_name(ex_id: str | None) -> str:
     """The exercise as the programme names it (``squat`` -> ``Mini squat``)."""
     if ex_id is None:
         return ""
-    exercise = load_programme().exercises.get(ex_id)
+    exercise = _programme().exercises.get(ex_id)
     return str(exercise["name"]) if exercise else ex_id.replace("_", " ").capitalize()
 
 

@@ -87,6 +87,7 @@ def home() -> Any:
     hours = float(current_app.config["NEXT_DAY_HOURS"])
     number = store.next_session_number(conn)
     plan = programme().plan(number, progress_store.levels(conn))
+    is_linked = linked(conn)
     return render_template(
         "participant/home.html",
         profile=profile,
@@ -96,8 +97,8 @@ def home() -> Any:
         interrupted=store.interrupted_session(conn),
         next_day=store.needs_next_day_pain(conn, hours),
         red_flag=red_flag(conn),
-        class_linked=linked(conn),
-        class_card=views_class.home_card() if linked(conn) else None,
+        class_linked=is_linked,
+        class_card=views_class.home_card() if is_linked else None,
     )
 
 
